@@ -1,0 +1,1155 @@
+/*
+ * dfly2020.h - DragonFly BSD x86_64 kernel structures, 2016-12 .. 2020-07
+ * (master @f875a8eec7, "5.9-DEVELOPMENT"; the 5.8 release has the same
+ * layouts except sizeof(struct globaldata)), as read by kdump.
+ *
+ * Declarations written for kdump's sample kernels from the facts recorded
+ * in shared/spec/formats.md §10, §12 and §14.1 (field names, types, order
+ * and the computed 2020 offsets) and from the DragonFly headers
+ * sys/sys/proc.h, thread.h, ucred.h, tty.h, conf.h, signalvar.h,
+ * msgbuf.h, globaldata.h, sys/vm/vm_map.h and sys/platform/pc64/include/
+ * {pcb,pmap}.h.  Where the exact 2020 member of a gap is not known the gap
+ * is filled with a padding member named after its offset (xx_pad_0xNN).
+ *
+ * This header is shared by two kernels:
+ *   dfly2020.c     the spec's 2020 layout, every offset checked by
+ *                  _Static_assert (see the bottom of dfly2020.c);
+ *   dfly2020opt.c  the same kernel built "with different options": with
+ *                  KDUMP_OPT_DEBUG defined, struct proc, struct lwp and
+ *                  struct thread gain a debug member near their start (in
+ *                  the spirit of DEBUG_LOCKS / INVARIANTS), so most of
+ *                  their offsets differ from the spec's numbers.  A reader
+ *                  that takes offsets from DWARF must handle both.
+ *
+ * Only LP64 (x86_64) is supported.  No system header is included, so the
+ * DWARF of the kernels depends on nothing but these files.
+ */
+#ifndef _KDUMP_DFLY2020_H_
+#define _KDUMP_DFLY2020_H_
+
+/* ---------------------------------------------------------------------
+ * sys/cdefs.h, machine/stdint.h, sys/types.h
+ */
+#define __cachealign	__attribute__((__aligned__(64)))
+#define __aligned(x)	__attribute__((__aligned__(x)))
+#define __used		__attribute__((__used__))
+#define offsetof(type, field)	__builtin_offsetof(type, field)
+#define NULL		((void *)0)
+
+typedef signed char		__int8_t;
+typedef unsigned char		__uint8_t;
+typedef short			__int16_t;
+typedef unsigned short		__uint16_t;
+typedef int			__int32_t;
+typedef unsigned int		__uint32_t;
+typedef long			__int64_t;
+typedef unsigned long		__uint64_t;
+
+typedef __int8_t		int8_t;
+typedef __uint8_t		uint8_t;
+typedef __int16_t		int16_t;
+typedef __uint16_t		uint16_t;
+typedef __int32_t		int32_t;
+typedef __uint32_t		uint32_t;
+typedef __int64_t		int64_t;
+typedef __uint64_t		uint64_t;
+typedef unsigned long		uintptr_t;
+typedef unsigned long		size_t;
+
+typedef unsigned char		u_char;
+typedef unsigned short		u_short;
+typedef unsigned int		u_int;
+typedef unsigned long		u_long;
+typedef __uint32_t		u_int32_t;
+typedef __uint64_t		u_int64_t;
+
+typedef char			*caddr_t;
+typedef __int32_t		pid_t;
+typedef __int32_t		lwpid_t;
+typedef __uint32_t		uid_t;
+typedef __uint32_t		gid_t;
+typedef __uint32_t		dev_t;		/* 4 bytes since 2008 */
+typedef long			segsz_t;
+typedef long			time_t;
+typedef long			suseconds_t;
+typedef __int64_t		sysclock_t;	/* 64-bit since 2018 */
+typedef __uint32_t		fixpt_t;
+typedef __uint64_t		forkid_t;
+typedef __uint32_t		cpulock_t;
+typedef __int64_t		register_t;
+typedef __uint64_t		vm_offset_t;
+typedef __uint64_t		vm_size_t;
+typedef __uint64_t		vm_pindex_t;
+typedef __uint32_t		vm_flags_t;
+typedef __uint64_t		pml4_entry_t;
+typedef __uint64_t		pt_entry_t;
+typedef void			(*sig_t)(int);
+
+/* sys/param.h */
+#define MAXCOMLEN	16
+#define MAXLOGNAME	33
+#define NGROUPS		16
+#define SPECNAMELEN	63
+#define MAXHOSTNAMELEN	256
+#define WMESGLEN	8
+#define MAXCPU		256
+#define roundup(x, y)	((((x) + ((y) - 1)) / (y)) * (y))
+
+/* sys/cpumask.h: 256-bit cpu masks since 2014 */
+typedef struct {
+	__uint64_t	ary[4];
+} __cpumask_t;
+typedef __cpumask_t	cpumask_t;
+
+/* sys/_sigset.h */
+#define _SIG_WORDS	4
+#define _SIG_MAXSIG	128
+typedef struct __sigset {
+	__uint32_t	__bits[_SIG_WORDS];
+} sigset_t;
+
+typedef struct sigaltstack {
+	void		*ss_sp;		/* signal stack base */
+	size_t		ss_size;	/* signal stack length */
+	int		ss_flags;	/* SS_DISABLE and/or SS_ONSTACK */
+} stack_t;
+
+/* sys/_timeval.h, sys/time.h */
+struct timeval {
+	time_t		tv_sec;		/* seconds */
+	suseconds_t	tv_usec;	/* and microseconds */
+};
+
+struct itimerval {
+	struct timeval	it_interval;	/* timer interval */
+	struct timeval	it_value;	/* current value */
+};
+
+/* sys/resource.h */
+struct rusage {
+	struct timeval	ru_utime;	/* user time used */
+	struct timeval	ru_stime;	/* system time used */
+	long		ru_maxrss;	/* max resident set size */
+	long		ru_ixrss;	/* integral shared memory size */
+	long		ru_idrss;	/* integral unshared data " */
+	long		ru_isrss;	/* integral unshared stack " */
+	long		ru_minflt;	/* page reclaims */
+	long		ru_majflt;	/* page faults */
+	long		ru_nswap;	/* swaps */
+	long		ru_inblock;	/* block input operations */
+	long		ru_oublock;	/* block output operations */
+	long		ru_msgsnd;	/* messages sent */
+	long		ru_msgrcv;	/* messages received */
+	long		ru_nsignals;	/* signals received */
+	long		ru_nvcsw;	/* voluntary context switches */
+	long		ru_nivcsw;	/* involuntary " */
+};
+
+/* sys/rtprio.h */
+struct rtprio {
+	u_short		type;		/* scheduling class */
+	u_short		prio;
+};
+
+/* ---------------------------------------------------------------------
+ * sys/queue.h, sys/tree.h (DragonFly flavour)
+ */
+#define LIST_HEAD(name, type)						\
+struct name {								\
+	struct type *lh_first;	/* first element */			\
+}
+#define LIST_ENTRY(type)						\
+struct {								\
+	struct type *le_next;	/* next element */			\
+	struct type **le_prev;	/* address of previous next element */	\
+}
+#define SLIST_HEAD(name, type)						\
+struct name {								\
+	struct type *slh_first;	/* first element */			\
+}
+#define SLIST_ENTRY(type)						\
+struct {								\
+	struct type *sle_next;	/* next element */			\
+}
+#define TAILQ_HEAD(name, type)						\
+struct name {								\
+	struct type *tqh_first;	/* first element */			\
+	struct type **tqh_last;	/* addr of last next element */		\
+}
+#define TAILQ_ENTRY(type)						\
+struct {								\
+	struct type *tqe_next;	/* next element */			\
+	struct type **tqe_prev;	/* address of previous next element */	\
+}
+
+/* sys/spinlock.h */
+struct spinlock {
+	int		lock;		/* count of shared + exclusive bit */
+	int		update;		/* update generation */
+};
+
+/* DragonFly's RB_HEAD carries an iteration marker and a spinlock. */
+#define RB_HEAD(name, type)						\
+struct name {								\
+	struct type *rbh_root;		/* root of the tree */		\
+	struct type *rbh_inprog;	/* scan progress */		\
+	struct spinlock rbh_spin;					\
+}
+#define RB_ENTRY(type)							\
+struct {								\
+	struct type *rbe_left;		/* left element */		\
+	struct type *rbe_right;		/* right element */		\
+	struct type *rbe_parent;	/* parent element */		\
+	int rbe_color;			/* node color */		\
+}
+
+/* ---------------------------------------------------------------------
+ * sys/thread.h: tokens, messages ports
+ */
+struct thread;
+struct proc;
+struct lwp;
+struct globaldata;
+struct lwkt_tokref;
+
+struct lwkt_token {
+	long		t_count;	/* Shared/exclreq/exclusive access */
+	struct lwkt_tokref *t_ref;	/* Exclusive ref */
+	long		t_collisions;	/* Collision counter */
+	const char	*t_desc;	/* Descriptive name */
+};
+
+struct lwkt_tokref {
+	struct lwkt_token *tr_tok;	/* token in question */
+	long		tr_count;	/* TOK_EXCLUSIVE|TOK_EXCLREQ or 0 */
+	struct thread	*tr_owner;	/* me */
+};
+
+#define LWKT_MAXTOKENS	32
+
+struct lwkt_msg;
+TAILQ_HEAD(lwkt_msg_queue, lwkt_msg);
+typedef struct lwkt_msg_queue	lwkt_msg_queue;
+typedef TAILQ_HEAD(lwkt_queue, thread) lwkt_queue;
+
+/* sys/msgport.h */
+typedef struct lwkt_port {
+	struct lwkt_msg	*(*mp_getport)(struct lwkt_port *);
+	int		(*mp_putport)(struct lwkt_port *, struct lwkt_msg *);
+	int		(*mp_waitmsg)(struct lwkt_msg *, int);
+	void		*(*mp_waitport)(struct lwkt_port *, int);
+	void		(*mp_replyport)(struct lwkt_port *, struct lwkt_msg *);
+	int		(*mp_dropmsg)(struct lwkt_port *, struct lwkt_msg *);
+	int		(*mp_putport_oncpu)(struct lwkt_port *, struct lwkt_msg *);
+	lwkt_msg_queue	mp_msgq;
+	lwkt_msg_queue	mp_msgq_prio;
+	int		mp_flags;
+	int		mp_cpuid;
+	union {
+		struct spinlock	spin;
+		void		*serialize;
+		void		*data;
+	} mp_u;
+	struct thread	*mpu_td;
+} lwkt_port;
+
+/* sys/lock.h (lockmgr lock, 32 bytes in 2020) */
+struct lock {
+	u_int		lk_flags;	/* see below */
+	int		lk_timo;	/* maximum sleep time (for tsleep) */
+	__uint64_t	lk_count;	/* -shared, +exclusive */
+	const char	*lk_wmesg;	/* resource sleeping (for tsleep) */
+	struct thread	*lk_lockholder;	/* thread of excl lock holder */
+};
+
+/* sys/iosched.h */
+struct iosched_data {
+	size_t		iorbytes;
+	size_t		iowbytes;
+	int		lastticks;	/* for delta */
+	int		unused01;
+};
+
+/* sys/varsym.h */
+struct varsyment;
+struct varsymset {
+	TAILQ_HEAD(, varsyment) vx_queue;
+	struct lock	vx_lock;
+	int		vx_setsize;
+};
+
+/* sys/callout.h (pre-2020-11 callout, 128 bytes) */
+struct callout {
+	union {
+		SLIST_ENTRY(callout) sle;
+		TAILQ_ENTRY(callout) tqe;
+	} c_links;
+	int		c_time;		/* ticks to the event */
+	void		*c_arg;		/* function argument */
+	void		(*c_func)(void *);	/* function to call */
+	int		c_flags;	/* state of this entry */
+	struct globaldata *c_gd;
+	struct lock	*c_lk;		/* auto-lock */
+	char		c_pad_0x40[64];
+};
+
+/* sys/namecache.h */
+struct namecache;
+struct mount;
+struct nchandle {
+	struct namecache *ncp;		/* ncp in underlying filesystem */
+	struct mount	*mount;		/* mount pt (possible overlay) */
+};
+
+/* sys/event.h, sys/eventvar.h */
+struct knote;
+SLIST_HEAD(klist, knote);
+struct sigio;
+SLIST_HEAD(sigiolst, sigio);
+
+
+struct kqueue {
+	TAILQ_HEAD(, knote) kq_knpend;	/* pending events */
+	TAILQ_HEAD(, knote) kq_knlist;	/* all knotes */
+	int		kq_count;	/* number of pending events */
+	int		kq_state;
+	struct filedesc	*kq_fdp;
+	u_long		kq_knhashmask;	/* size of knhash */
+	struct knote	**kq_knhash;	/* hash table for knotes */
+	struct lwkt_token kq_token;
+};
+
+/* sys/resourcevar.h */
+struct uprof {				/* profile arguments */
+	caddr_t		pr_base;	/* buffer base */
+	u_long		pr_size;	/* buffer size */
+	u_long		pr_off;		/* pc offset */
+	u_long		pr_scale;	/* pc scaling */
+	u_long		pr_addr;	/* temp storage for addr until AST */
+	u_long		pr_ticks;	/* temp storage for ticks until AST */
+};
+
+/* ---------------------------------------------------------------------
+ * sys/proc_common.h: process and LWP states (spec §12)
+ */
+enum procstat {
+	SIDL = 1,		/* process being created by fork */
+	SACTIVE = 2,		/* process is not stopped */
+	SSTOP = 3,		/* process is stopped */
+	SZOMB = 4,		/* awaiting collection by parent */
+	SCORE = 5		/* process is dumping core */
+};
+
+enum lwpstat {
+	LSRUN = 1,
+	LSSTOP = 2,
+	LSSLEEP = 3
+};
+
+/* p_flags (spec §12, 2020) */
+#define P_CONTROLT	0x00002	/* Has a controlling terminal */
+#define P_SWAPPEDOUT	0x00004	/* Swapped out of memory */
+#define P_SYSVSEM	0x00008	/* Might have SysV semaphores */
+#define P_PPWAIT	0x00010	/* Parent is waiting for child to exec/exit */
+#define P_PROFIL	0x00020	/* Has started profiling */
+#define P_POSTEXIT	0x00040	/* Prevent procfs from stepping after this pt */
+#define P_SCMOUSE	0x00080	/* Process is held by syscons ioctl */
+#define P_SUGID		0x00100	/* Had set id privileges since last exec */
+#define P_SYSTEM	0x00200	/* System proc: no sigs, stats or swapping */
+#define P_MAYBETHREADED	0x00400	/* might be threaded optimization */
+#define P_TRACED	0x00800	/* Debugged process being traced */
+#define P_WAITED	0x01000	/* SIGSTOP status was returned by wait3/4 */
+#define P_WEXIT		0x02000	/* Working on exiting (master exit) */
+#define P_EXEC		0x04000	/* Process called exec */
+#define P_CONTINUED	0x08000	/* Proc has continued from a stopped state */
+#define P_LOWMEMKILL	0x00010000 /* trying to kill due to low memory */
+#define P_SWAPWAIT	0x00040000 /* Waiting for a swapin */
+#define P_IDLESWAP	0x00400000 /* Swapout was due to idleswap, not load */
+#define P_JAILED	0x01000000 /* Process is in jail */
+#define P_SIGVTALRM	0x02000000 /* signal SIGVTALRM pending due to itimer */
+#define P_SIGPROF	0x04000000 /* signal SIGPROF pending due to itimer */
+#define P_INEXEC	0x08000000 /* Process is in execve(). */
+#define P_DIDCHROOT	0x10000000 /* Did at least one chroot */
+#define P_XCPU		0x40000000 /* SIGXCPU */
+
+#define LWP_ALTSTACK	0x0000001 /* have alternate signal stack */
+#define LWP_OLDMASK	0x0000002 /* need to restore mask before pause */
+#define LWP_SINTR	0x0000008 /* Sleep is interruptible. */
+#define LWP_SELECT	0x0000010 /* Selecting; wakeup/waiting danger. */
+#define LWP_PASSIVE_ACQ	0x0000100 /* Passive acquire cpu (see kern_switch) */
+#define LWP_PAGING	0x0000200 /* Currently in vm_fault */
+
+#define LWP_MP_ONRUNQ	0x0000001 /* on a user scheduling run queue */
+#define LWP_MP_WEXIT	0x0000002 /* working on exiting (lwpuserret()) */
+#define LWP_MP_WSTOP	0x0000004 /* working on stopping */
+#define LWP_MP_ULOAD	0x0000008 /* uload accounting for current cpu */
+#define LWP_MP_RRFORCE	0x0000010 /* forced resched due to rrcount */
+#define LWP_MP_VNLRU	0x0000020 /* check excessive vnode allocations */
+
+#define TDF_RUNNING	0x00000001 /* thread still active */
+#define TDF_RUNQ	0x00000002 /* on an LWKT run queue */
+#define TDF_SINTR	0x00000040 /* interruptability for 'ps' */
+#define TDF_TSLEEPQ	0x00000080 /* on a tsleep wait queue */
+#define TDF_SYSTHREAD	0x00000100 /* reserve memory may be used */
+#define TDF_MARKER	0x00002000 /* tdallq list scan marker */
+#define TDF_INTTHREAD	0x00010000 /* interrupt thread */
+#define TDF_BLOCKED	0x00040000 /* Thread is blocked */
+#define TDF_EXITING	0x00400000 /* thread exiting */
+
+#define PS_NOCLDWAIT	0x0001	/* No zombies if child dies */
+#define PS_NOCLDSTOP	0x0002	/* No SIGCHLD when children stop. */
+#define PS_CLDSIGIGN	0x0004	/* The SIGCHLD handler is SIG_IGN. */
+
+/* ---------------------------------------------------------------------
+ * sys/ucred.h, sys/jail.h
+ */
+struct uidinfo;
+struct prison;
+
+struct ucred {
+	struct {
+		long	cr_ref;		/* reference count */
+	} __cachealign;
+	uid_t		cr_uid;		/* effective user id */
+	short		cr_ngroups;	/* number of groups */
+	gid_t		cr_groups[NGROUPS];	/* groups */
+	struct uidinfo	*cr_uidinfo;	/* per uid resource consumption */
+	struct uidinfo	*cr_ruidinfo;	/* per ruid resource consumption */
+	struct prison	*cr_prison;	/* prison info */
+	uid_t		cr_ruid;	/* Real user id. */
+	uid_t		cr_svuid;	/* Saved effective user id. */
+	gid_t		cr_rgid;	/* Real group id. */
+	gid_t		cr_svgid;	/* Saved effective group id. */
+	int		cr_unused01;
+};
+
+struct prison {
+	LIST_ENTRY(prison) pr_list;	/* all prisons */
+	int		pr_id;		/* prison id */
+	int		pr_ref;		/* reference count */
+	struct nchandle	pr_root;	/* namecache entry of root */
+	char		pr_host[MAXHOSTNAMELEN];	/* host name */
+	struct prison	*pr_parent;
+	int		pr_childcount;
+	int		pr_flags;
+};
+
+/* ---------------------------------------------------------------------
+ * sys/proc.h: session, pgrp, pargs
+ */
+struct session;
+struct pgrp;
+struct procglob;
+struct vnode;
+struct tty;
+
+LIST_HEAD(proclist, proc);
+LIST_HEAD(pgrplist, pgrp);
+LIST_HEAD(sesslist, session);
+LIST_HEAD(lwplist, lwp);
+RB_HEAD(lwp_rb_tree, lwp);
+
+struct session {
+	LIST_ENTRY(session) s_list;	/* Hash chain. */
+	int		s_count;	/* Ref cnt; pgrps in session. */
+	struct procglob	*s_prg;
+	struct proc	*s_leader;	/* Session leader. */
+	struct vnode	*s_ttyvp;	/* Vnode of controlling terminal. */
+	struct tty	*s_ttyp;	/* Controlling terminal. */
+	pid_t		s_sid;		/* Session ID */
+	char		s_login[roundup(MAXLOGNAME, sizeof(long))];	/* Setlogin() name. */
+};
+
+struct pgrp {
+	LIST_ENTRY(pgrp) pg_list;	/* Hash chain. */
+	struct proclist	pg_members;	/* Pointer to pgrp members. */
+	struct session	*pg_session;	/* Pointer to session. */
+	struct sigiolst	pg_sigiolst;	/* List of sigio sources. */
+	pid_t		pg_id;		/* Pgrp id. */
+	int		pg_jobc;	/* # procs qualifying pgrp for job control */
+	u_int		pg_refs;
+	struct lwkt_token pg_token;
+	struct lock	pg_lock;
+};
+
+/* Argument cache (spec §10.13). */
+struct pargs {
+	u_int		ar_ref;		/* Reference count */
+	u_int		ar_length;	/* Length */
+	u_char		ar_args[];	/* Arguments */
+};
+
+/* sys/usched.h: user scheduler data, two views of the same bytes. */
+union usched_data {
+	struct {
+		short	priority;	/* lower is better */
+		char	unused01;	/* (currently not used) */
+		char	rqindex;
+		int	batch;		/* batch mode heuristic */
+		int	estcpu;		/* dynamic priority modification */
+		u_short	rrcount;	/* reset when moved to runq tail */
+		short	unused02;
+		short	unused03;
+	} bsd4;
+	struct {
+		short	priority;	/* lower is better */
+		char	forked;		/* lock cpu during fork */
+		char	rqindex;
+		short	estfast;	/* fast estcpu collapse mode */
+		short	uload;		/* for delta uload adjustments */
+		int	estcpu;		/* dynamic priority modification */
+		u_short	rrcount;	/* reset when moved to runq tail */
+		short	unused01;
+		short	unused02;
+		short	unused03;
+	} dfly;
+	int		pad[6];		/* PAD for future expansion */
+};
+
+/* machine/proc.h (pc64) */
+struct trapframe;
+struct mdproc {
+	struct trapframe *md_regs;	/* registers on current frame */
+};
+
+struct vmspace;
+struct vkernel_lwp;
+struct vkernel_proc;
+struct sys_lpmap;
+struct sys_upmap;
+struct vm_map_backing;
+struct filedesc;
+struct filedesc_to_leader;
+struct plimit;
+struct pstats;
+struct ktrace_node;
+struct sysentvec;
+struct usched;
+struct sem_undo;
+struct sysreaper;
+
+/*
+ * struct lwp: spec §10.2, 2020 sizeof 608.
+ */
+struct lwp {
+	TAILQ_ENTRY(lwp) lwp_procq;	/* run/sleep queue. */
+#ifdef KDUMP_OPT_DEBUG
+	/* INVARIANTS-style hold tracking (kdump "options" kernel only) */
+	const char	*lwp_debug_file;	/* last LWPHOLD() caller */
+	int		lwp_debug_line;
+	int		lwp_debug_holds;
+#endif
+	union {
+		RB_ENTRY(lwp)	lwp_rbnode;	/* RB tree node - lwp in proc */
+		LIST_ENTRY(lwp)	lwp_reap_entry;	/* reaper list */
+	} u;
+
+	struct proc	*lwp_proc;	/* Link to our proc. */
+	struct vmspace	*lwp_vmspace;	/* Inherited from p_vmspace */
+	struct vkernel_lwp *lwp_vkernel;/* VKernel support, lwp part */
+
+	lwpid_t		lwp_tid;	/* Our thread id */
+
+	u_int		lwp_flags;	/* LWP_*    flags */
+	u_int		lwp_mpflags;	/* LWP_MP_* flags */
+	enum lwpstat	lwp_stat;	/* LS* lwp status */
+	int		lwp_lock;	/* lwp lock (prevent destruct) count */
+
+	int		lwp_dupfd;	/* Sideways return value from fdopen */
+
+	int		lwp_sig;	/* for core dump/debugger XXX */
+	u_long		lwp_code;	/* for core dump/debugger XXX */
+
+	/*
+	 * Scheduling.
+	 */
+	sysclock_t	lwp_cpticks;	/* cpu used in sched clock ticks */
+	fixpt_t		lwp_pctcpu;	/* %cpu for this process */
+	u_int		lwp_slptime;	/* Time since last blocked. */
+	u_int		lwp_rebal_ticks; /* Timestamp sched on current cpu */
+
+	int		lwp_traceflag;	/* Kernel trace points. */
+
+	struct rusage	lwp_ru;		/* stats for this lwp */
+
+	union usched_data lwp_usdata;	/* User scheduler specific */
+
+	cpumask_t	lwp_cpumask;
+	sigset_t	lwp_siglist;	/* Signals arrived but not delivered. */
+	sigset_t	lwp_oldsigmask;	/* saved mask from before sigpause */
+	sigset_t	lwp_sigmask;	/* Current signal mask. */
+	stack_t		lwp_sigstk;	/* sp & on stack state variable */
+
+	struct rtprio	lwp_rtprio;	/* Realtime priority. */
+
+	struct mdproc	lwp_md;		/* Any machine-dependent fields. */
+
+	struct thread	*lwp_thread;	/* backpointer to proc's thread */
+	struct sys_lpmap *lwp_lpmap;	/* user RW mappable per-thread page */
+	struct kqueue	lwp_kqueue;	/* for select/poll */
+	uint64_t	lwp_kqueue_serial; /* for select/poll */
+	struct lwkt_token lwp_token;	/* per-lwp token for signal/state */
+	struct spinlock	lwp_spin;	/* spinlock for signal handling */
+	TAILQ_HEAD(, vm_map_backing) lwp_lpmap_backing_list;
+	sysclock_t	lwp_cpbase;	/* Measurement base */
+};
+
+/*
+ * struct proc: spec §10.1, 2020 sizeof 1312.
+ */
+struct proc {
+	LIST_ENTRY(proc) p_list;	/* List of all processes. */
+
+	/* substructures: */
+	struct ucred	*p_ucred;	/* Process owner's identity. */
+	struct filedesc	*p_fd;		/* Ptr to open files structure. */
+#ifdef KDUMP_OPT_DEBUG
+	/* INVARIANTS-style hold tracking (kdump "options" kernel only) */
+	const char	*p_debug_file;	/* last PHOLD() caller */
+	int		p_debug_line;
+	int		p_debug_holds;
+#endif
+	struct filedesc_to_leader *p_fdtol; /* Ptr to tracking node XXX lwp */
+	struct plimit	*p_limit;	/* Process limits. */
+	struct pstats	*p_stats;
+	u_int		p_mqueue_cnt;	/* Count of open mqueues. */
+	long		p_waitgen;	/* wait interlock allows late signal */
+	struct sigacts	*p_sigacts;
+
+	int		p_flags;	/* P_* flags. */
+	enum procstat	p_stat;		/* S* process status. */
+	char		p_advlock_flag;	/* replaces P_ADVLOCK */
+	char		p_pad1[2];
+
+	pid_t		p_pid;		/* Process identifier. */
+	pid_t		p_ppid;		/* Current parent pid */
+	LIST_ENTRY(proc) p_pglist;	/* List of processes in pgrp. */
+	struct proc	*p_pptr;	/* Pointer to parent process. */
+	LIST_ENTRY(proc) p_sibling;	/* List of sibling processes. */
+	struct proclist	p_children;	/* Pointer to list of children. */
+	struct callout	p_ithandle;	/* for scheduling p_realtimer */
+	struct varsymset p_varsymset;
+	struct iosched_data p_iosdata;	/* Dynamic I/O scheduling data */
+
+	pid_t		p_oppid;	/* Save parent pid during ptrace. XXX */
+
+	struct vmspace	*p_vmspace;	/* Current address space. */
+
+	unsigned int	p_swtime;	/* Time swapped in or out */
+
+	struct itimerval p_realtimer;	/* Alarm timer. */
+	struct itimerval p_timer[3];	/* Virtual-time timers. */
+
+	int		p_traceflag;	/* Kernel trace points. */
+	struct ktrace_node *p_tracenode; /* Trace to vnode. */
+
+	sigset_t	p_siglist;	/* Signals arrived but not delivered. */
+
+	struct vnode	*p_textvp;	/* Vnode of executable. */
+	struct nchandle	p_textnch;	/* namecache handle of executable. */
+
+	unsigned int	p_stops;	/* procfs event bitmask */
+	unsigned int	p_stype;	/* procfs stop event type */
+	char		p_step;		/* procfs stop *once* flag */
+	unsigned char	p_pfsflags;	/* procfs flags */
+	char		p_pad2[2];
+	struct sigiolst	p_sigiolst;	/* list of sigio sources */
+	int		p_sigparent;	/* signal to parent on exit */
+	struct klist	p_klist;	/* knotes attached to this process */
+
+	struct timeval	p_start;	/* start time for a process */
+
+	struct rusage	p_ru;		/* stats for this proc */
+	struct rusage	p_cru;		/* sum of stats for reaped children */
+	void		*p_unused00;	/* was p_dsched_priv1 (2020 name unverified) */
+
+	char		p_comm[MAXCOMLEN+1]; /* typ 16+1 bytes */
+	char		p_pad3;
+	char		p_nice;		/* Process "nice" value. */
+	char		p_pad4;
+	int		p_osrel;	/* release date for binary ELF note */
+
+	struct pgrp	*p_pgrp;	/* Pointer to process group. */
+
+	struct sysentvec *p_sysent;	/* System call dispatch information. */
+
+	struct uprof	p_prof;		/* Profiling arguments. */
+	struct rtprio	p_rtprio;	/* Realtime priority. */
+	struct pargs	*p_args;
+	u_short		p_xstat;	/* Exit status or last stop signal */
+	u_short		p_depth;	/* Used to downscale resource limits */
+
+	int		p_ionice;
+	void		*p_unused01;	/* was p_dsched_priv2 */
+
+	u_short		p_acflag;	/* Accounting flags. */
+
+	int		p_lock;		/* Prevent proc destruction */
+	int		p_nthreads;	/* Number of threads in this process. */
+	int		p_nstopped;	/* Number of stopped threads. */
+	int		p_lasttid;	/* Last tid used. */
+	struct lwp_rb_tree p_lwp_tree;	/* RB tree of LWPs for this process */
+	void		*p_aioinfo;	/* ASYNC I/O info */
+	int		p_wakeup;	/* thread id XXX lwp */
+	struct proc	*p_peers;	/* XXX lwp */
+	struct proc	*p_leader;	/* XXX lwp */
+	void		*p_emuldata;	/* process-specific emulator state */
+	struct usched	*p_usched;	/* Userland scheduling control */
+	struct vkernel_proc *p_vkernel; /* VKernel support, proc part */
+	int		p_numposixlocks; /* number of POSIX locks */
+	void		(*p_userret)(void);/* p: return-to-user hook */
+
+	struct spinlock	p_spin;		/* Spinlock for LWP access to proc */
+	struct lwkt_token p_token;	/* Token for LWP access to proc */
+	struct sem_undo	*p_sem_undo;	/* Fast semaphore tracking lookup */
+	void		*p_drv_priv;	/* scp linkage (for syscons) */
+	void		*p_vmm;
+	cpulock_t	p_vmm_cpulock;	/* count cpus in and kickout lock */
+	cpumask_t	p_vmm_cpumask;	/* cpus entering or in vmm */
+	struct sys_upmap *p_upmap;	/* user RW mappable per-process page */
+	forkid_t	p_forkid;	/* unique forkid */
+	struct sysreaper *p_reaper;	/* reaper control */
+	void		*p_reserveds[3]; /* reserved for future */
+};
+
+/*
+ * Per-bucket process lists (2016-12+, spec §10.14): procglob[256] in
+ * kern_proc.c, bucket = pid & 255, 64 bytes each, list head at +32.
+ */
+#define ALLPROC_HSIZE	256
+#define ALLPROC_HMASK	(ALLPROC_HSIZE - 1)
+#define ALLPROC_HASH(pid)	((pid) & ALLPROC_HMASK)
+
+struct procglob {
+	struct lwkt_token proc_token;
+	struct proclist	allproc;
+	struct pgrplist	allpgrp;
+	struct sesslist	allsess;
+	void		*pad01;
+} __cachealign;
+
+/* ---------------------------------------------------------------------
+ * sys/thread.h: struct thread (spec §10.3, 2020 sizeof 1600)
+ */
+struct tls_info {
+	void		*base;
+	long		size;
+};
+struct savetls {
+	struct tls_info	info[2];
+};
+union savefpu;
+/* machine/thread.h (pc64) */
+struct md_thread {
+	unsigned int	mtd_cpl;
+	union savefpu	*mtd_savefpu;	/* pointer to current save area */
+	struct savetls	mtd_savetls;
+};
+
+struct file;
+struct fdcache {
+	int		fd;		/* descriptor being cached */
+	int		locked;
+	struct file	*fp;		/* cached referenced fp */
+	int		lru;
+	int		unused[3];
+} __cachealign;
+#define NFDCACHE	4
+
+struct pcb;
+struct plimit;
+
+struct thread {
+	TAILQ_ENTRY(thread) td_threadq;
+	TAILQ_ENTRY(thread) td_allq;
+	TAILQ_ENTRY(thread) td_sleepq;
+#ifdef KDUMP_OPT_DEBUG
+	/* DEBUG_CRIT_SECTIONS-style tracking (kdump "options" kernel only) */
+	const char	*td_crit_debug_last;	/* last crit_enter() caller */
+	int		td_crit_debug_depth;
+	int		td_crit_debug_pad;
+#endif
+	lwkt_port	td_msgport;	/* built-in message port for replies */
+	struct lwp	*td_lwp;	/* (optional) associated lwp */
+	struct proc	*td_proc;	/* (optional) associated process */
+	struct pcb	*td_pcb;	/* points to pcb and top of kstack */
+	struct globaldata *td_gd;	/* associated with this cpu */
+	const char	*td_wmesg;	/* string name for blockage */
+	const volatile void *td_wchan;	/* waiting on channel */
+	int		td_pri;		/* 0-31, 31=highest priority (note 1) */
+	int		td_critcount;	/* critical section priority */
+	u_int		td_flags;	/* TDF flags */
+	int		td_wdomain;	/* domain for wchan address (typ 0) */
+	void		(*td_preemptable)(struct thread *td, int critcount);
+	void		(*td_release)(struct thread *td);
+	char		*td_kstack;	/* kernel stack */
+	int		td_kstack_size;	/* size of kernel stack */
+	char		*td_sp;		/* kernel stack pointer for LWKT restore */
+	struct thread	*(*td_switch)(struct thread *ntd);
+	__uint64_t	td_uticks;	/* Statclock hits in user mode (uS) */
+	__uint64_t	td_sticks;	/* Statclock hits in system mode (uS) */
+	__uint64_t	td_iticks;	/* Statclock hits processing intr (uS) */
+	int		td_locks;	/* lockmgr lock debugging */
+	struct plimit	*td_limit;	/* synchronized from proc->p_limit */
+	int		td_refs;	/* hold position in gd_tdallq / hold free */
+	int		td_nest_count;	/* prevent splz nesting */
+	u_int		td_contended;	/* token contention count */
+	u_int		td_mpflags;	/* flags can be set by foreign cpus */
+	int		td_cscount;	/* cpu synchronization master */
+	int		td_wakefromcpu;	/* who woke me up? */
+	int		td_upri;	/* user priority (sub-priority under td_pri) */
+	int		td_type;	/* thread type, TD_TYPE_ */
+	int		td_tracker;	/* misc use (base value 0), recursion count */
+	int		td_fdcache_lru;
+	int		td_unused03[3];	/* for future fields */
+	struct iosched_data td_iosdata;	/* Dynamic I/O scheduling data */
+	struct timeval	td_start;	/* start time for a thread/process */
+	char		td_comm[MAXCOMLEN+1]; /* typ 16+1 bytes */
+	struct thread	*td_preempted;	/* we preempted this thread */
+	struct ucred	*td_ucred;	/* synchronized from proc->p_ucred */
+	void		*td_vmm;	/* vmm private data */
+	struct lwkt_tokref *td_toks_have;	/* tokens we own */
+	struct lwkt_tokref *td_toks_stop;	/* tokens we want */
+	struct lwkt_tokref td_toks_array[LWKT_MAXTOKENS];
+	int		td_fairq_load;	/* fairq */
+	int		td_fairq_count;	/* fairq */
+	struct globaldata *td_migrate_gd; /* target gd for thread migration */
+	struct fdcache	td_fdcache[NFDCACHE];
+	void		*td_linux_task;	/* drm/linux support */
+	struct md_thread td_mach;	/* machine-specific */
+#ifdef KDUMP_OPT_DEBUG
+	/* DEBUG_LOCKS (real option: appended, moves nothing) */
+#define SPINLOCK_DEBUG_ARRAY_SIZE	32
+	int		td_spinlock_stack_id[SPINLOCK_DEBUG_ARRAY_SIZE];
+	struct spinlock	*td_spinlock_stack[SPINLOCK_DEBUG_ARRAY_SIZE];
+	void		*td_spinlock_caller_pc[SPINLOCK_DEBUG_ARRAY_SIZE];
+#define LOCKMGR_DEBUG_ARRAY_SIZE	8
+	int		td_lockmgr_stack_id[LOCKMGR_DEBUG_ARRAY_SIZE];
+	struct lock	*td_lockmgr_stack[LOCKMGR_DEBUG_ARRAY_SIZE];
+#endif
+};
+
+/* ---------------------------------------------------------------------
+ * sys/globaldata.h (spec §10.4: gd_cpuid at 72, sizeof 14848)
+ */
+struct privatespace;
+struct lwkt_ipiq;
+struct globaldata {
+	struct privatespace *gd_prvspace;	/* self-reference */
+	struct thread	*gd_curthread;
+	struct thread	*gd_freetd;		/* cache one free td */
+	__uint32_t	gd_reqflags;		/* (see note above) */
+	long		gd_flags;
+	lwkt_queue	gd_tdallq;		/* all threads */
+	lwkt_queue	gd_tdrunq;		/* runnable threads */
+	__uint32_t	gd_cpuid;
+	cpumask_t	gd_cpumask;		/* CPUMASK_ASSBIT(cpuid) */
+	cpumask_t	gd_other_cpus;		/* mask of 'other' cpus */
+	int		gd_intr_nesting_level;	/* hard code, intrs, ipis */
+	int		gd_spinlocks;		/* Exclusive spinlocks held */
+	struct lwkt_ipiq *gd_ipiq;		/* array[ncpu] of ipiq's */
+	char		gd_pad_0xa0[32];
+	struct thread	gd_idlethread;
+	char		gd_pad_0x700[13056];
+};
+
+/* ---------------------------------------------------------------------
+ * sys/tty.h, sys/conf.h
+ */
+typedef unsigned int	tcflag_t;
+typedef unsigned char	cc_t;
+typedef unsigned int	speed_t;
+#define NCCS		20
+struct termios {
+	tcflag_t	c_iflag;	/* input flags */
+	tcflag_t	c_oflag;	/* output flags */
+	tcflag_t	c_cflag;	/* control flags */
+	tcflag_t	c_lflag;	/* local flags */
+	cc_t		c_cc[NCCS];	/* control chars */
+	speed_t		c_ispeed;	/* input speed */
+	speed_t		c_ospeed;	/* output speed */
+};
+struct winsize {
+	unsigned short	ws_row;		/* rows, in characters */
+	unsigned short	ws_col;		/* columns, in characters */
+	unsigned short	ws_xpixel;	/* horizontal size, pixels */
+	unsigned short	ws_ypixel;	/* vertical size, pixels */
+};
+
+struct clist {
+	int		c_cc;		/* count of characters in queue */
+	int		c_ccmax;	/* max # of chars */
+	int		c_cchead;	/* head index */
+	int		c_unused01;
+	short		*c_data;	/* ring buffer */
+};
+
+struct cdev;
+struct tty {
+	struct lwkt_token t_token;
+	struct clist	t_rawq;		/* Device raw input queue. */
+	long		t_rawcc;	/* Raw input queue statistics. */
+	struct clist	t_canq;		/* Device canonical queue. */
+	long		t_cancc;	/* Canonical queue statistics. */
+	struct clist	t_outq;		/* Device output queue. */
+	long		t_outcc;	/* Output queue statistics. */
+	int		t_line;		/* Interface to device drivers. */
+	struct cdev	*t_dev;		/* Device. */
+	int		t_state;	/* Device and driver (TS*) state. */
+	int		t_flags;	/* Tty flags. */
+	int		t_refs;		/* Structural refs */
+	int		t_unused01;
+	struct pgrp	*t_pgrp;	/* Foreground process group. */
+	struct session	*t_session;	/* Enclosing session. */
+	struct sigio	*t_sigio;	/* Information for async I/O. */
+	struct termios	t_termios;	/* Termios state. */
+	struct winsize	t_winsize;	/* Window size. */
+	int		t_timeout;	/* Timeout for ttywait() */
+	int		t_column;	/* Tty output column. */
+	int		t_rocount, t_rocol;	/* Tty. */
+	int		t_ififosize;	/* Total size of upstream fifos. */
+	int		t_ihiwat;	/* High water mark for input. */
+	int		t_ilowat;	/* Low water mark for input. */
+	speed_t		t_ispeedwat;	/* t_ispeed override for watermarks. */
+	int		t_ohiwat;	/* High water mark for output. */
+	int		t_olowat;	/* Low water mark for output. */
+	speed_t		t_ospeedwat;	/* t_ospeed override for watermarks. */
+	int		t_gen;		/* Generation number. */
+	void		*t_sc;		/* XXX: net/if_sl.c:sl_softc. */
+	void		(*t_oproc)(struct tty *);	/* Start output. */
+	void		(*t_stop)(struct tty *, int);	/* Stop output. */
+	int		(*t_param)(struct tty *, struct termios *); /* Set parameters. */
+	void		(*t_unhold)(struct tty *);	/* Release hold. */
+	char		t_pad_0x148[48];
+};
+
+struct timespec {
+	time_t		tv_sec;		/* seconds */
+	long		tv_nsec;	/* and nanoseconds */
+};
+struct dev_ops;
+struct disk;
+
+struct cdev {
+	u_int		si_flags;	/* SI_* flags */
+	__uint64_t	si_inode;
+	uid_t		si_uid;
+	gid_t		si_gid;
+	int		si_perms;
+	TAILQ_ENTRY(cdev) link;
+	int		si_uminor;	/* minor before major (spec §10.8) */
+	int		si_umajor;
+	struct cdev	*si_parent;
+	LIST_ENTRY(cdev) si_hash;
+	SLIST_HEAD(, vnode) si_hlist;
+	char		si_name[SPECNAMELEN + 1];
+	void		*si_drv1;
+	void		*si_drv2;
+	struct dev_ops	*si_ops;	/* device operations vector */
+	struct dev_ops	*si_bops;	/* backing devops vector */
+	int		si_iosize_max;	/* maximum I/O size (for physio &al) */
+	int		si_unused01;
+	union {
+		struct {
+			struct tty *__sit_tty;
+		} __si_tty;
+		struct {
+			struct disk *__sid_disk;
+			struct mount *__sid_mountpoint;
+			int	__sid_bsize_phys; /* min physical block size */
+			int	__sid_bsize_best; /* optimal block size */
+		} __si_disk;
+	} __si_u;
+	struct timespec	si_lastread;	/* time_second */
+	struct timespec	si_lastwrite;	/* time_second */
+	char		si_pad_0xf8[72];
+};
+
+/* ---------------------------------------------------------------------
+ * sys/signalvar.h (spec §10.12: sizeof 4232)
+ */
+struct sigacts {
+	sig_t		ps_sigact[_SIG_MAXSIG];	/* disposition of signals */
+	sigset_t	ps_catchmask[_SIG_MAXSIG];	/* signals to be blocked */
+	struct {
+		int	pid;
+		int	uid;
+	} ps_frominfo[_SIG_MAXSIG];
+	sigset_t	ps_sigignore;	/* Signals being ignored. */
+	sigset_t	ps_sigcatch;	/* Signals being caught by user. */
+	sigset_t	ps_sigonstack;	/* signals to take on sigstack */
+	sigset_t	ps_sigintr;	/* signals that interrupt syscalls */
+	sigset_t	ps_sigreset;	/* signals that reset when caught */
+	sigset_t	ps_signodefer;	/* signals not masked while handled */
+	sigset_t	ps_siginfo;	/* signals that want SA_SIGINFO args */
+	sigset_t	ps_sigmailbox;	/* signals that update a mailbox */
+	int		ps_refcnt;
+	int		ps_flag;
+};
+
+/* ---------------------------------------------------------------------
+ * sys/vm/vm_map.h, sys/platform/pc64/include/pmap.h
+ */
+struct vm_map_entry;
+RB_HEAD(vm_map_rb_tree, vm_map_entry);
+
+struct vm_map_freehint {
+	vm_offset_t	start;
+	vm_offset_t	length;
+	vm_size_t	align;
+};
+#define VM_MAP_FFCOUNT	4
+
+struct vm_map_ilock;
+struct pmap;
+
+struct vm_map {
+	struct lock	lock;		/* Lock for map data */
+	struct vm_map_rb_tree rb_root;	/* Organize map entries */
+	vm_offset_t	min_addr;	/* min address */
+	vm_offset_t	max_addr;	/* max address */
+	int		nentries;	/* Number of entries */
+	unsigned int	timestamp;	/* Version number */
+	vm_size_t	size;		/* virtual size */
+	u_char		system_map;	/* Am I a system map? */
+	u_char		freehint_newindex;
+	u_char		unused02;
+	u_char		unused03;
+	vm_flags_t	flags;		/* flags for this vm_map */
+	struct vm_map_freehint freehint[VM_MAP_FFCOUNT];
+	struct pmap	*pmap;		/* Physical map */
+	u_int		president_cache; /* Remember president count */
+	u_int		president_ticks; /* Save ticks for cache */
+	struct vm_map_ilock *ilock_base;/* interlocks */
+	struct spinlock	ilock_spin;	/* interlocks (spinlock for) */
+	struct lwkt_token token;	/* Soft serializer */
+	vm_offset_t	pgout_offset;	/* for RLIMIT_RSS scans */
+	char		pad_0x108[24];
+};
+
+struct pmap_statistics {
+	long		resident_count;	/* # of pages mapped (total) */
+	long		wired_count;	/* # of pages wired */
+};
+
+struct vm_page;
+struct vm_object;
+struct pv_entry;
+RB_HEAD(pv_entry_rb_tree, pv_entry);
+#define PG_BITS_SIZE		16
+#define PROTECTION_CODES_SIZE	8
+#define PAT_INDEX_SIZE		8
+
+struct pmap {
+	pml4_entry_t	*pm_pml4;	/* KVA of level 4 page table */
+	struct vm_page	*pm_pdirm;	/* VM page for pg directory */
+	vm_pindex_t	pm_pdirpindex;	/* pindex of pg directory */
+	struct pv_entry	*pm_pmlpv;	/* PV entry for pml4 */
+	TAILQ_ENTRY(pmap) pm_pmnode;	/* list of pmaps */
+	struct pv_entry_rb_tree pm_pvroot;
+	int		pm_count;	/* reference count */
+	cpulock_t	pm_active_lock;	/* interlock */
+	cpumask_t	pm_active;	/* active on cpus */
+	int		pm_flags;
+	uint32_t	pm_softhold;
+	struct pmap_statistics pm_stats; /* pmap statistics */
+	struct spinlock	pm_spin;
+	struct pv_entry	*pm_pvhint_pt;	/* pv_entry lookup hint */
+	struct pv_entry	*pm_pvhint_unused;
+	struct vm_object *pm_pteobj;	/* Container for pte's */
+	struct lwkt_token pm_token;
+	long		pm_invgen;
+	uint64_t	pmap_bits[PG_BITS_SIZE];
+	uint64_t	protection_codes[PROTECTION_CODES_SIZE];
+	pt_entry_t	pmap_cache_bits[PAT_INDEX_SIZE];
+	pt_entry_t	pmap_cache_mask;
+	int		(*copyinstr)(const void *, void *, size_t, size_t *);
+	int		(*copyin)(const void *, void *, size_t);
+	int		(*copyout)(const void *, void *, size_t);
+	int		(*fubyte)(const uint8_t *);
+	int		(*subyte)(uint8_t *, uint8_t);
+	int32_t		(*fuword32)(const uint32_t *);
+	int64_t		(*fuword64)(const uint64_t *);
+	int		(*suword64)(uint64_t *, uint64_t);
+	int		(*suword32)(uint32_t *, int);
+	uint32_t	(*swapu32)(volatile uint32_t *, uint32_t);
+	uint64_t	(*swapu64)(volatile uint64_t *, uint64_t);
+	uint32_t	(*fuwordadd32)(volatile uint32_t *, uint32_t);
+	uint64_t	(*fuwordadd64)(volatile uint64_t *, uint64_t);
+	char		pm_pad_0x240[520];
+};
+
+struct vmspace {
+	struct vm_map	vm_map;		/* VM address map */
+	struct pmap	vm_pmap;	/* private physical map */
+	int		vm_flags;
+	caddr_t		vm_shm;		/* SYS5 shared memory private data XXX */
+	segsz_t		vm_rssize;	/* current resident set size in pages */
+	segsz_t		vm_swrss;	/* resident set size before last swap */
+	segsz_t		vm_tsize;	/* text size (bytes) */
+	segsz_t		vm_dsize;	/* data size (bytes) */
+	segsz_t		vm_ssize;	/* stack size (bytes) */
+	caddr_t		vm_taddr;	/* user virtual address of text XXX */
+	caddr_t		vm_daddr;	/* user virtual address of data XXX */
+	caddr_t		vm_maxsaddr;	/* user VA at max stack growth */
+	caddr_t		vm_minsaddr;	/* user VA at max stack growth */
+	int		vm_unused01;
+	int		vm_unused02;
+	int		vm_pagesupply;
+	u_int		vm_holdcnt;	/* temporary hold count and exit sequencing */
+	u_int		vm_refcnt;	/* normal ref count */
+};
+
+/* ---------------------------------------------------------------------
+ * sys/platform/pc64/include/pcb.h (spec §10.15: pcb_cr3 at 64)
+ */
+struct pcb_ext;
+struct pcb {
+	register_t	padxx[7];
+	register_t	pcb_cr3_iso;	/* isolated U (+minimal K) PML4e */
+	register_t	pcb_cr3;	/* PML4 physical address */
+	register_t	pcb_r15;
+	register_t	pcb_r14;
+	register_t	pcb_r13;
+	register_t	pcb_r12;
+	register_t	pcb_rbp;
+	register_t	pcb_rsp;
+	register_t	pcb_rbx;
+	register_t	pcb_rip;
+	register_t	pcb_rflags;
+	register_t	pcb_fsbase;
+	register_t	pcb_gsbase;
+	u_long		pcb_flags;
+	u_int32_t	pcb_ds;
+	u_int32_t	pcb_es;
+	u_int32_t	pcb_fs;
+	u_int32_t	pcb_gs;
+	u_int64_t	pcb_dr0;
+	u_int64_t	pcb_dr1;
+	u_int64_t	pcb_dr2;
+	u_int64_t	pcb_dr3;
+	u_int64_t	pcb_dr6;
+	u_int64_t	pcb_dr7;
+	struct pcb_ext	*pcb_ext;	/* optional pcb extension */
+	caddr_t		pcb_onfault;	/* copyin/out fault recovery */
+	caddr_t		pcb_onfault_sp;	/* copyin/out recovery sp */
+};
+
+/* ---------------------------------------------------------------------
+ * sys/msgbuf.h (spec §14.1, 2015-03+ format)
+ */
+#define MSG_MAGIC	0x063064
+#define MSG_OMAGIC	0x063062
+#define MSGBUF_SIZE	(1024 * 1024)
+
+struct msgbuf {
+	unsigned int	msg_magic;
+	unsigned int	msg_size;	/* size of buffer area */
+	unsigned int	msg_bufx;	/* write index - never reset */
+	unsigned int	msg_bufr;	/* base index - never reset */
+	char		*msg_ptr;	/* pointer to buffer */
+	unsigned int	msg_bufl;	/* read index - never reset */
+	unsigned int	msg_unused01;
+};
+
+#endif /* !_KDUMP_DFLY2020_H_ */

@@ -52,6 +52,9 @@ func (t *tableSpace) vtopPhys(va uint64) (uint64, *FaultError) {
 			return pa, nil
 		}
 	}
+	if top := int64(va) >> 47; top != 0 && top != -1 {
+		return 0, &FaultError{Kind: Unmapped, Detail: "non-canonical address"}
+	}
 	region := va >> 21
 	l := t.cache.get(region)
 	if l == nil {

@@ -52,6 +52,8 @@ func TestWalk4(t *testing.T) {
 		{"PML4E not valid", 0xffff800000000000, 0, Unmapped},
 		{"PDP page not in the dump", 0x0000008000000000, 0, NotDumped},
 		{"PDPE not valid", 0xffffffff40000000, 0, Unmapped},
+		{"non-canonical, bit 47 clear", 0xffff7fffffffffff, 0, Unmapped},
+		{"non-canonical, bit 47 set", 0x0000800000000000, 0, Unmapped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,7 +71,11 @@ func (c *Core) setupKernelTables(o *options) {
 		ts := &tableSpace{b: c.b, pm: c.pm}
 		ts.resolve = func(va uint64) (*leaf, *FaultError) { return walk4(c.b, c.pm, root, va) }
 		got, ferr := ts.vtopPhys(va)
-		if ferr != nil || got != pa {
+		if ferr != nil && ferr.Kind == Truncated {
+			// The tables lie past the end of a truncated file: nothing contradicts
+			// this root, and every read through it will say Truncated.
+			c.warnf("truncated: the page tables rooted at PA %#x (from %s) lie past the end of the file; virtual reads report %q", root, sym, Truncated)
+		} else if ferr != nil || got != pa {
 			why := fmt.Sprintf("maps it to PA %#x", got)
 			if ferr != nil {
 				why = ferr.Error()

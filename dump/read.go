@@ -35,7 +35,7 @@ func ReadPtr(r Reader, a Addr) (Addr, error) {
 // returned with truncated set.
 func ReadCString(r Reader, a Addr, max int) (s string, truncated bool, err error) {
 	var out []byte
-	buf := make([]byte, 0, 64)
+	buf := make([]byte, min(max, PageSize))
 	for len(out) < max {
 		chunk := PageSize - int(uint64(a)&PageMask) // stay within one page per read
 		if rem := max - len(out); chunk > rem {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -39,7 +40,13 @@ var commands = map[string]command{
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // run is the whole program, so tests drive it directly.
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil { // a bug must still end in a message, not a trace
+			fmt.Fprintf(stderr, "kdump: internal error: %v\n%s", r, debug.Stack())
+			status = exitFail
+		}
+	}()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -88,6 +95,7 @@ func parse(fs *pflag.FlagSet, args []string) (status int, ok bool) {
 		if err == pflag.ErrHelp {
 			return exitOK, false
 		}
+		fmt.Fprintf(fs.Output(), "kdump %s: %v\n", fs.Name(), err)
 		return exitFail, false
 	}
 	return 0, true

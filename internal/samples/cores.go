@@ -1,0 +1,59 @@
+package samples
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/kdump-bsd/kdump/dump"
+	"github.com/kdump-bsd/kdump/dump/dumptest"
+)
+
+// Core is one ready-made sample core shipped in testdata/cores under savecore's
+// names: vmcore.N.gz (savecore -z) and kern.N, a copy of the sample kernel.
+type Core struct {
+	N           int
+	Era         string // sample kernel, e.g. "dfly2020"
+	Format      dump.Format
+	Compression dump.Compression
+	Config      dumptest.SampleConfig
+}
+
+// Cores lists the shipped cores. They are regenerated (and checked) by
+// TestShippedCores; `go test ./internal/samples -run ShippedCores -update` rewrites them.
+func Cores() []Core {
+	return []Core{
+		{0, "dfly2020", dump.MinidumpDragonFlyV2, dump.Gzip, dumptest.SampleConfig{
+			PhysSize: 16 << 20, Seed: 2020, HeapSize: 2 << 20,
+			Panic: "vm_fault: fault on nofault entry, addr: 0xfffff80123456000"}},
+		{1, "dfly2014", dump.ELFFull, dump.Gzip, dumptest.SampleConfig{
+			PhysSize: 16 << 20, Seed: 2014, HeapSize: 2 << 20}},
+		{2, "dfly2009", dump.MinidumpV1, dump.Gzip, dumptest.SampleConfig{
+			PhysSize: 16 << 20, Seed: 2009, HeapSize: 2 << 20,
+			Panic: "lockmgr: locking against myself"}},
+	}
+}
+
+// CoresDir is <root>/testdata/cores.
+func CoresDir() string { return filepath.Join(Root(), "testdata", "cores") }
+
+// Path is the core's file, e.g. testdata/cores/vmcore.0.gz.
+func (c Core) Path() string {
+	return filepath.Join(CoresDir(), fmt.Sprintf("vmcore.%d%s", c.N, dumptest.CompressedExt(c.Compression)))
+}
+
+// KernelPath is the kernel shipped beside the core, testdata/cores/kern.N.
+func (c Core) KernelPath() string { return filepath.Join(CoresDir(), fmt.Sprintf("kern.%d", c.N)) }
+
+// Machine builds the core's memory from its sample kernel.
+func (c Core) Machine() (*dumptest.Machine, error) { return dumptest.Sample(Kernel(c.Era), c.Config) }
+
+// Generate writes the core, uncompressed, to w.
+func (c Core) Generate(w io.Writer) (*dumptest.Machine, *dumptest.Layout, error) {
+	mc, err := c.Machine()
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := mc.Memory.Write(w, c.Format, mc.WriteOptions())
+	return mc, l, err
+}

@@ -83,6 +83,7 @@ type Core struct {
 	info     Info
 	vt       translator // nil when virtual addresses cannot be translated
 	vtErr    error      // why vt is nil
+	tlb      tlb        // virtual page → file offset
 	pm       physMap    // nil for formats without a physical view
 	segs     []Segment
 	msgbuf   []byte
@@ -259,6 +260,13 @@ func (c *Core) ReadAt(p []byte, addr Addr) (int, error) {
 	if c.vt == nil {
 		return 0, c.vtErr
 	}
+	// Fast path: a read within one page whose translation is cached.
+	if va := uint64(addr); c.b.data != nil && uint64(len(p)) <= PageSize-va&PageMask {
+		if off, ok := c.tlb.lookup(va >> PageShift); ok {
+			copy(p, c.b.data[off+int64(va&PageMask):])
+			return len(p), nil
+		}
+	}
 	return c.read(p, uint64(addr), false)
 }
 
@@ -307,6 +315,9 @@ func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
 		if ferr != nil {
 			ferr.Addr, ferr.Len, ferr.Phys = Addr(a), len(p)-done, phys
 			return done, ferr
+		}
+		if !phys && n == PageSize-int(a&PageMask) { // the rest of the page is in the file
+			c.tlb.store(a>>PageShift, off-int64(a&PageMask))
 		}
 		if n > len(p)-done {
 			n = len(p) - done

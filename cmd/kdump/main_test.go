@@ -224,3 +224,31 @@ func TestUsageAndBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeQuickStart runs the README's first Quick start command (the main job
+// on a shipped core), so the README cannot drift from what works.
+func TestReadmeQuickStart(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(samples.Root(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## Quick start")
+	if !ok {
+		t.Fatal("README.md has no Quick start section")
+	}
+	_, rest, _ = strings.Cut(rest, "```")
+	_, rest, _ = strings.Cut(rest, "\n")
+	block, _, _ := strings.Cut(rest, "```")
+	lines := strings.Split(strings.TrimSpace(block), "\n")
+	if len(lines) != 2 || lines[1] != "go test ./..." {
+		t.Fatalf("Quick start block = %q, want two commands, the second `go test ./...`", lines)
+	}
+	args, ok := strings.CutPrefix(lines[0], "go run ./cmd/kdump ")
+	if !ok {
+		t.Fatalf("first command %q does not run ./cmd/kdump", lines[0])
+	}
+	out, errs, st := kdump(t, strings.Fields(args)...)
+	if st != exitOK || out == "" {
+		t.Errorf("%s: status %d, stderr %s", lines[0], st, errs)
+	}
+}

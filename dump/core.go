@@ -79,15 +79,16 @@ type Info struct {
 
 // Core is an opened crash dump. It is safe for concurrent use.
 type Core struct {
-	b        *backing
-	info     Info
-	vt       translator // nil when virtual addresses cannot be translated
-	vtErr    error      // why vt is nil
-	tlb      tlb        // virtual page → file offset
-	pm       physMap    // nil for formats without a physical view
-	segs     []Segment
-	msgbuf   []byte
-	warnings []string
+	b          *backing
+	info       Info
+	vt         translator // nil when virtual addresses cannot be translated
+	vtErr      error      // why vt is nil
+	tlb        tlb        // virtual page → file offset
+	dumpHeader *KernelDumpHeader
+	pm         physMap // nil for formats without a physical view
+	segs       []Segment
+	msgbuf     []byte
+	warnings   []string
 }
 
 // translator maps a virtual address to a file offset and the number of bytes from
@@ -215,8 +216,8 @@ func newCore(b *backing, o *options) (c *Core, err error) {
 		err = c.openMinidump(h)
 	case bytes.HasPrefix(h, []byte(elfMagic)):
 		err = c.openELF(o)
-	case bytes.HasPrefix(h, []byte(kerneldumpMagic)) || bytes.HasPrefix(h, []byte(kerneldumpClearedMagic)):
-		err = fmt.Errorf("%s: starts with a kerneldumpheader (%q): this is a raw dump-device image; run savecore(8) on it, or pass the dump without its 512-byte header", b.name, bytes.TrimRight(h[:20], "\x00"))
+	case isKerneldumpHeader(h):
+		return openBehindHeader(b, o)
 	default:
 		err = c.openRaw(o)
 	}

@@ -7,9 +7,7 @@ import (
 )
 
 const (
-	elfMagic               = "\x7fELF"
-	kerneldumpMagic        = "DragonFly Kern Dump"
-	kerneldumpClearedMagic = "Cleared Kernel Dump"
+	elfMagic = "\x7fELF"
 
 	elfHeaderSize    = 64
 	elfPhdrSize      = 56

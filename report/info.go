@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/symtab"
@@ -30,18 +31,29 @@ type Warning struct {
 
 // CoreInfo identifies a dump file.
 type CoreInfo struct {
-	Path          string     `json:"path"`
-	Format        string     `json:"format"`
-	Compression   *string    `json:"compression"`
-	Size          int64      `json:"size"`
-	DumpSize      int64      `json:"dump_size"`
-	Arch          string     `json:"arch"`
-	HeaderVersion *int       `json:"header_version"`
-	KernBase      *dump.Addr `json:"kernbase"`
-	DMAP          *Range     `json:"dmap"`
-	PagesPresent  uint64     `json:"pages_present"`
-	BytesPresent  uint64     `json:"bytes_present"`
-	PageTables    *PTRoot    `json:"page_tables"`
+	Path          string      `json:"path"`
+	Format        string      `json:"format"`
+	Compression   *string     `json:"compression"`
+	Size          int64       `json:"size"`
+	DumpSize      int64       `json:"dump_size"`
+	Arch          string      `json:"arch"`
+	HeaderVersion *int        `json:"header_version"`
+	KernBase      *dump.Addr  `json:"kernbase"`
+	DMAP          *Range      `json:"dmap"`
+	PagesPresent  uint64      `json:"pages_present"`
+	BytesPresent  uint64      `json:"bytes_present"`
+	PageTables    *PTRoot     `json:"page_tables"`
+	DumpHeader    *DumpHeader `json:"dump_header"`
+}
+
+// DumpHeader is the kerneldumpheader found in front of a dump read straight off a
+// dump device (savecore strips it, so it is usually null).
+type DumpHeader struct {
+	Hostname string    `json:"hostname"`
+	Time     time.Time `json:"time"`
+	Version  string    `json:"version"`
+	Panic    string    `json:"panic"`
+	ParityOK bool      `json:"parity_ok"`
 }
 
 // Range is a half-open address range [Start, End).
@@ -105,6 +117,9 @@ func Identify(c *dump.Core, t *symtab.Table) *Info {
 		if ci.DMAPBase < ci.DMAPEnd {
 			in.Core.DMAP = &Range{ci.DMAPBase, ci.DMAPEnd}
 		}
+	}
+	if kh := c.DumpHeader(); kh != nil {
+		in.Core.DumpHeader = &DumpHeader{kh.Hostname, kh.DumpTime, kh.VersionString, kh.PanicString, kh.ParityOK}
 	}
 	if ci.PageTableSource != "" {
 		in.Core.PageTables = &PTRoot{ci.PageTableRoot, ci.PageTableSource}
@@ -194,6 +209,9 @@ func (in *Info) WriteText(w io.Writer) error {
 		row("page tables", "PML4 at PA %v (from %s)", c.PageTables.PML4, c.PageTables.Source)
 	}
 	row("present", "%d pages, %s", c.PagesPresent, bytesText(c.BytesPresent))
+	if h := c.DumpHeader; h != nil {
+		row("dump header", "host %s, dumped %s, panic %q", Escape(h.Hostname), h.Time.Format(time.RFC3339), h.Panic)
+	}
 	k := in.Kernel
 	row("kernel", "%s", Escape(k.Path))
 	row("os", "%s %s", Escape(k.OS), Escape(k.Release))

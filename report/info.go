@@ -1,7 +1,6 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -275,7 +274,3 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
-
-// ErrPartial marks an answer that is complete as far as it goes but found anomalies
-// (exit status 1).
-var ErrPartial = errors.New("partial result")

@@ -29,6 +29,17 @@ func sniffCompression(r io.ReaderAt) Compression {
 	return NoCompression
 }
 
+// maxZstdWindow is the largest zstd window accepted: 128 MiB, the reference
+// decoder's default limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27).
+const maxZstdWindow = 1 << 27
+
+// zstdWindow is the largest window a frame may declare: the decoder allocates it
+// up front, so a few hostile bytes could otherwise claim 512 MiB. No window need
+// be larger than the whole expansion may be.
+func zstdWindow(o *options) uint64 {
+	return uint64(max(zstd.MinWindowSize, min(maxZstdWindow, o.maxDecompressed)))
+}
+
 // errTooBig stops expansion beyond the configured limit.
 var errTooBig = errors.New("expanded size exceeds the limit")
 
@@ -46,7 +57,8 @@ func decompress(r io.ReaderAt, name string, comp Compression, o *options) (*os.F
 		defer g.Close()
 		zr = g
 	case Zstd:
-		d, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		win := zstdWindow(o)
+		d, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(win), zstd.WithDecoderMaxWindow(win))
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: zstd: %w", name, err)
 		}
@@ -70,6 +82,9 @@ func decompress(r io.ReaderAt, name string, comp Compression, o *options) (*os.F
 		tf.Close()
 		if errors.Is(err, errTooBig) {
 			return nil, 0, fmt.Errorf("%s: %s dump expands to more than %d bytes (raise the limit to read it)", name, comp, o.maxDecompressed)
+		}
+		if comp == Zstd && (errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded)) {
+			return nil, 0, fmt.Errorf("%s: zstd frame after %d expanded bytes declares a window larger than the %d bytes allowed (zstd's default limit, or the expansion limit); expand it with zstd -d --memory=… first", name, n, zstdWindow(o))
 		}
 		return nil, 0, fmt.Errorf("%s: expanding %s dump after %d bytes: %w", name, comp, n, err)
 	}

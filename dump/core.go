@@ -218,6 +218,9 @@ func newCore(b *backing, o *options) (c *Core, err error) {
 		err = c.openELF(o)
 	case isKerneldumpHeader(h):
 		return openBehindHeader(b, o)
+	case sniffCompression(bytes.NewReader(h)) != NoCompression:
+		// Only one level is expanded (Open and New sniff before newCore).
+		err = fmt.Errorf("%s: the expanded dump starts with %s magic at offset 0: nested compression is not expanded (only one level is); expand the outer layer first", b.name, sniffCompression(bytes.NewReader(h)))
 	default:
 		err = c.openRaw(o)
 	}
@@ -318,7 +321,16 @@ func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
 			return done, ferr
 		}
 		if !phys && n == PageSize-int(a&PageMask) { // the rest of the page is in the file
-			c.tlb.store(a>>PageShift, off-int64(a&PageMask))
+			// Cache the page only if all of it maps linearly into the file. That
+			// holds for page-table translations, but a PT_LOAD may start or end
+			// inside a page (its first bytes then belong to nothing, or to another
+			// segment), so a read from the middle of a page proves nothing about
+			// its start: translate the start and check.
+			if po := int64(a & PageMask); po == 0 {
+				c.tlb.store(a>>PageShift, off)
+			} else if off0, n0, ferr0 := c.vt.vtop(a &^ PageMask); ferr0 == nil && n0 == PageSize && off0 == off-po {
+				c.tlb.store(a>>PageShift, off0)
+			}
 		}
 		if n > len(p)-done {
 			n = len(p) - done

@@ -21,9 +21,12 @@
 //
 // Dumps are evidence and may be corrupt or hostile. Files are opened read-only and
 // memory-mapped where the OS allows; nothing is written beside them (compressed input
-// is expanded into an unlinked temporary file under os.TempDir). Every size a header
-// claims is checked against the file before it is used, so opening allocates only
-// what the file can back. Page-table entries are followed only into memory the dump
+// is expanded into an unlinked temporary file under os.TempDir, one level only, up to
+// WithMaxDecompressed bytes). Every size a header claims is checked against the file
+// before it is used, so opening allocates only what the file can back; the one
+// exception is the window a zstd frame declares, which the decoder allocates up
+// front and which is capped at 128 MiB (zstd's own default) and at the expansion
+// limit. Page-table entries are followed only into memory the dump
 // holds. Reads that cannot be served return a *FaultError that tells apart unmapped
 // addresses, pages that were not dumped and pages past the end of a truncated file.
 // String reads are always bounded.

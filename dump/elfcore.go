@@ -1,8 +1,11 @@
 package dump
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -49,10 +52,17 @@ func (m *segMap) lookup(a uint64) (int64, int, *FaultError) {
 	if rel >= s.fileSize {
 		return 0, 0, &FaultError{Kind: NotDumped, Detail: fmt.Sprintf("in the part of the PT_LOAD at %#x that has no file data (p_filesz %#x < p_memsz %#x)", s.addr, s.fileSize, s.memSize)}
 	}
-	off := s.off + int64(rel)
-	if off >= m.b.size {
-		return 0, 0, &FaultError{Kind: Truncated, Detail: fmt.Sprintf("belongs at file offset %#x, past the end of the file (%d bytes)", off, m.b.size)}
+	// rel can be as large as p_filesz (any 64-bit value): add in uint64 and check
+	// for overflow, so a huge segment can never yield a negative file offset.
+	uoff, carry := bits.Add64(uint64(s.off), rel, 0)
+	if carry != 0 || uoff >= uint64(m.b.size) {
+		where := fmt.Sprintf("%#x", uoff)
+		if carry != 0 {
+			where = fmt.Sprintf("%#x + %#x", s.off, rel)
+		}
+		return 0, 0, &FaultError{Kind: Truncated, Detail: fmt.Sprintf("belongs at file offset %s, past the end of the file (%d bytes)", where, m.b.size)}
 	}
+	off := int64(uoff)
 	n := uint64(PageSize - a&PageMask)
 	if rem := s.fileSize - rel; n > rem {
 		n = rem
@@ -106,12 +116,15 @@ func (c *Core) openELF(o *options) error {
 		return fmt.Errorf("%s: offset 54: e_phentsize %d, want at least %d", name, phentsize, elfPhdrSize)
 	}
 	if phnum == 0 {
-		return fmt.Errorf("%s: ELF core has no program headers", name)
+		return fmt.Errorf("%s: offset 56: e_phnum is 0 (or PN_XNUM with a 0 sh_info): want at least one program header", name)
 	}
 	if phoff > uint64(size) || phnum > (uint64(size)-phoff)/phentsize {
 		return fmt.Errorf("%s: offset 32: %d program headers of %d bytes at offset %#x lie past the end of the file (%d bytes)", name, phnum, phentsize, phoff, size)
 	}
-	var segs []loadSeg
+	// Sized once from the (checked) header count: appending would reallocate, and
+	// a file of nothing but PT_LOADs would cost several times its size.
+	segs := make([]loadSeg, 0, phnum)
+	nwarn := 0 // warnings repeated per program header
 	virtual := eh[7] != osabiStandalone
 	standalone := !virtual
 	notes := false
@@ -130,7 +143,9 @@ func (c *Core) openELF(o *options) error {
 				virtual = true
 			}
 			if filesz > memsz {
-				c.warnf("program header %d (offset %#x): p_filesz %#x > p_memsz %#x; using p_memsz", i, at, filesz, memsz)
+				if warnAgain(&nwarn) {
+					c.warnf("program header %d (offset %#x): p_filesz %#x > p_memsz %#x; using p_memsz", i, at, filesz, memsz)
+				}
 				filesz = memsz
 			}
 			if memsz == 0 {
@@ -140,18 +155,19 @@ func (c *Core) openELF(o *options) error {
 				return fmt.Errorf("%s: program header %d (offset %#x): segment [%#x, +%#x) wraps the address space", name, i, at, vaddr, memsz)
 			}
 			if off > uint64(size) {
-				c.warnf("truncated: program header %d (offset %#x): segment data at offset %#x lies past the end of the file (%d bytes)", i, at, off, size)
+				if warnAgain(&nwarn) {
+					c.warnf("truncated: program header %d (offset %#x): segment data at offset %#x lies past the end of the file (%d bytes)", i, at, off, size)
+				}
 			} else if uint64(size)-off < filesz {
-				c.warnf("truncated: program header %d: segment data [%#x, %#x) extends past the end of the file (%d bytes)", i, off, off+filesz, size)
+				if warnAgain(&nwarn) {
+					c.warnf("truncated: program header %d: segment data [%#x, %#x) extends past the end of the file (%d bytes)", i, off, off+filesz, size)
+				}
 			}
-			if off > 1<<62 {
-				off = 1 << 62 // keep it an int64; every read there reports Truncated
-			}
-			segs = append(segs, loadSeg{addr: vaddr, memSize: memsz, fileSize: filesz, off: int64(off)})
+			segs = append(segs, loadSeg{addr: vaddr, memSize: memsz, fileSize: filesz, off: clampOff(off, 0)})
 		}
 	}
 	if len(segs) == 0 {
-		return fmt.Errorf("%s: ELF core has no PT_LOAD segments", name)
+		return fmt.Errorf("%s: none of the %d program headers at offset %#x is a PT_LOAD: an ELF core without memory", name, phnum, phoff)
 	}
 	if standalone && notes {
 		// dumpsys writes no notes; keep the standalone verdict but say so.
@@ -163,9 +179,13 @@ func (c *Core) openELF(o *options) error {
 		virtual = true
 	}
 	phys := !virtual
-	segs = c.sortSegments(segs, phys)
+	segs = c.sortSegments(segs, &nwarn)
+	if nwarn > maxRepeatedWarnings {
+		c.warnf("%d more warnings about program headers like the ones above", nwarn-maxRepeatedWarnings)
+	}
 	sm := &segMap{b: c.b, segs: segs, phys: phys}
 	var present uint64
+	c.segs = make([]Segment, 0, len(segs))
 	for _, s := range segs {
 		fs := s.fileSize
 		if s.off >= size {
@@ -189,26 +209,51 @@ func (c *Core) openELF(o *options) error {
 	return nil
 }
 
-// sortSegments orders PT_LOADs by address and drops overlaps (the first header
-// wins, as in libkvm's linear scan).
-func (c *Core) sortSegments(segs []loadSeg, phys bool) []loadSeg {
-	idx := make([]int, len(segs))
-	for i := range idx {
-		idx[i] = i
+// maxSegOff bounds the file offsets kept for PT_LOADs: larger ones (which lie far
+// past the end of any file) are clamped so that they stay int64 and every read
+// there reports Truncated.
+const maxSegOff = 1 << 62
+
+// clampOff returns off as an int64 no larger than maxSegOff; added is what was
+// added to get off, so an overflowing sum (off < added) clamps too.
+func clampOff(off, added uint64) int64 {
+	if off < added || off > maxSegOff {
+		return maxSegOff
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return segs[idx[a]].addr < segs[idx[b]].addr })
-	out := make([]loadSeg, 0, len(segs))
-	for _, i := range idx {
-		s := segs[i]
+	return int64(off)
+}
+
+// maxRepeatedWarnings bounds the warnings a file can cause once per program
+// header: 65535 bad headers make a short list and a small allocation, not one
+// line each.
+const maxRepeatedWarnings = 8
+
+// warnAgain counts one more such warning in *n and reports whether to emit it
+// (the caller formats it only then: boxing the arguments of 65535 unused
+// warnings would cost more than the program headers).
+func warnAgain(n *int) bool {
+	*n++
+	return *n <= maxRepeatedWarnings
+}
+
+// sortSegments orders PT_LOADs by address and drops overlaps (the first header
+// wins, as in libkvm's linear scan). It sorts and trims segs in place (a stable
+// sort keeps file order among equal addresses); nwarn counts repeated warnings.
+func (c *Core) sortSegments(segs []loadSeg, nwarn *int) []loadSeg {
+	slices.SortStableFunc(segs, func(a, b loadSeg) int { return cmp.Compare(a.addr, b.addr) })
+	out := segs[:0] // out never overtakes the element being read
+	for _, s := range segs {
 		if n := len(out); n > 0 {
 			prev := &out[n-1]
 			if end := prev.addr + prev.memSize; s.addr < end {
-				c.warnf("PT_LOAD at %#x overlaps the one at %#x; the overlapping part is ignored", s.addr, prev.addr)
+				if warnAgain(nwarn) {
+					c.warnf("PT_LOAD at %#x overlaps the one at %#x; the overlapping part is ignored", s.addr, prev.addr)
+				}
 				if s.addr+s.memSize <= end {
 					continue
 				}
 				cut := end - s.addr
-				s.addr, s.memSize, s.off = end, s.memSize-cut, s.off+int64(cut)
+				s.addr, s.memSize, s.off = end, s.memSize-cut, clampOff(uint64(s.off)+cut, cut)
 				if s.fileSize > cut {
 					s.fileSize -= cut
 				} else {

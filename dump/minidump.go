@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"sort"
 )
 
 const (
@@ -199,10 +200,16 @@ func (c *Core) openMinidump(h []byte) error {
 
 // parseDumpAvail reads FreeBSD v3's dump_avail pairs [start, end), ended by a zero end.
 func (c *Core) parseDumpAvail(off, n uint64) ([][2]uint64, error) {
-	var out [][2]uint64
+	out := make([][2]uint64, 0, n/16) // n was checked against the file
+	// A page of pairs at a time: backing.u64 through an io.ReaderAt allocates on
+	// every call, twice the section's size over a large dump_avail.
+	var page [PageSize]byte
 	for i := uint64(0); i+16 <= n; i += 16 {
-		start, _ := c.b.u64(int64(off + i))
-		end, _ := c.b.u64(int64(off + i + 8))
+		if i%PageSize == 0 {
+			c.b.readAt(page[:min(PageSize, n-i)], int64(off+i))
+		}
+		start := binary.LittleEndian.Uint64(page[i%PageSize:])
+		end := binary.LittleEndian.Uint64(page[i%PageSize+8:])
 		if end == 0 {
 			break
 		}
@@ -213,6 +220,7 @@ func (c *Core) parseDumpAvail(off, n uint64) ([][2]uint64, error) {
 	}
 	if len(out) == 0 {
 		c.warnf("dump_avail section at offset %#x is empty", off)
+		return nil, nil // as before: no ranges, bit ids are page numbers
 	}
 	return out, nil
 }
@@ -283,6 +291,7 @@ func newBitmapPhys(b *backing, off, n, dataOff uint64, avail [][2]uint64) (*bitm
 		return nil, fmt.Errorf("%s: bitmap at offset %#x lists %d pages, more than any supported machine", b.name, off, total)
 	}
 	p.npages = total
+	p.adj = make([]uint64, 0, len(avail))
 	var id uint64
 	for _, r := range avail {
 		p.adj = append(p.adj, id)
@@ -296,10 +305,11 @@ func (p *bitmapPhys) bitID(pa uint64) (uint64, bool) {
 	if p.avail == nil {
 		return pa >> PageShift, true
 	}
-	for i, r := range p.avail {
-		if pa >= r[0] && pa < r[1] {
-			return pa/PageSize - r[0]/PageSize + p.adj[i], true
-		}
+	// parseDumpAvail checked the ranges ascending and disjoint: binary search, so
+	// that a dump_avail of a million ranges does not make every page lookup slow.
+	i := sort.Search(len(p.avail), func(i int) bool { return p.avail[i][1] > pa })
+	if i < len(p.avail) && pa >= p.avail[i][0] {
+		return pa/PageSize - p.avail[i][0]/PageSize + p.adj[i], true
 	}
 	return 0, false
 }

@@ -85,6 +85,7 @@ type Core struct {
 	vtErr      error      // why vt is nil
 	tlb        tlb        // virtual page → file offset
 	dumpHeader *KernelDumpHeader
+	pageLinear bool // every page lies whole and contiguous in the file, so a mid-page translation gives the page start
 	pm         physMap // nil for formats without a physical view
 	segs       []Segment
 	msgbuf     []byte
@@ -326,8 +327,8 @@ func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
 			// inside a page (its first bytes then belong to nothing, or to another
 			// segment), so a read from the middle of a page proves nothing about
 			// its start: translate the start and check.
-			if po := int64(a & PageMask); po == 0 {
-				c.tlb.store(a>>PageShift, off)
+			if po := int64(a & PageMask); po == 0 || c.pageLinear {
+				c.tlb.store(a>>PageShift, off-po)
 			} else if off0, n0, ferr0 := c.vt.vtop(a &^ PageMask); ferr0 == nil && n0 == PageSize && off0 == off-po {
 				c.tlb.store(a>>PageShift, off0)
 			}

@@ -184,6 +184,12 @@ func (c *Core) openELF(o *options) error {
 		c.warnf("%d more warnings about program headers like the ones above", nwarn-maxRepeatedWarnings)
 	}
 	sm := &segMap{b: c.b, segs: segs, phys: phys}
+	c.pageLinear = true // every page lies whole in one segment, contiguously
+	for _, s := range segs {
+		if s.addr&PageMask != 0 || s.memSize&PageMask != 0 || s.fileSize&PageMask != 0 || s.off&PageMask != 0 {
+			c.pageLinear = false
+		}
+	}
 	var present uint64
 	c.segs = make([]Segment, 0, len(segs))
 	for _, s := range segs {

@@ -112,6 +112,7 @@ func (c *Core) openMinidump(h []byte) error {
 		return err
 	}
 	c.pm = bm
+	c.pageLinear = true // data pages are whole, page-aligned file pages
 	dataLen := size - dataOff
 	c.segs = append(c.segs, Segment{Name: "data", Offset: int64(dataOff), Size: int64(dataLen)})
 	c.info.PagesPresent = bm.npages

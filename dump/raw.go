@@ -24,6 +24,7 @@ func (r rawPhys) ptoo(pa uint64) (int64, int, *FaultError) {
 func (c *Core) openRaw(o *options) error {
 	c.info.Format = Raw
 	c.pm = rawPhys{c.b}
+	c.pageLinear = true
 	c.info.BytesPresent = uint64(c.b.size)
 	c.info.PagesPresent = uint64(c.b.size) / PageSize
 	c.segs = append(c.segs, Segment{Name: "load", Offset: 0, Size: c.b.size, Addr: 0, MemSize: uint64(c.b.size), Phys: true})

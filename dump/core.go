@@ -85,7 +85,7 @@ type Core struct {
 	vtErr      error      // why vt is nil
 	tlb        tlb        // virtual page → file offset
 	dumpHeader *KernelDumpHeader
-	pageLinear bool // every page lies whole and contiguous in the file, so a mid-page translation gives the page start
+	pageLinear bool    // every page lies whole and contiguous in the file, so a mid-page translation gives the page start
 	pm         physMap // nil for formats without a physical view
 	segs       []Segment
 	msgbuf     []byte

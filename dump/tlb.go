@@ -11,7 +11,7 @@ type tlb struct {
 	e [tlbSize]tlbEntry
 }
 
-const tlbSize = 1 << 14 // 16384 pages = 64 MiB of reach, 256 KiB of entries
+const tlbSize = 1 << 16 // 65536 pages = 256 MiB of reach, 1 MiB of entries
 
 type tlbEntry struct {
 	key atomic.Uint64 // vpn+1, so that 0 means empty

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 )
 
 // Reader reads kernel virtual memory. ReadAt follows the io.ReaderAt contract: when
@@ -81,9 +82,9 @@ type Info struct {
 type Core struct {
 	b          *backing
 	info       Info
-	vt         translator // nil when virtual addresses cannot be translated
-	vtErr      error      // why vt is nil
-	tlb        tlb        // virtual page → file offset
+	vt         translator          // nil when virtual addresses cannot be translated
+	vtErr      error               // why vt is nil
+	tlb        atomic.Pointer[tlb] // virtual page → file offset; made on the first virtual read
 	dumpHeader *KernelDumpHeader
 	pageLinear bool    // every page lies whole and contiguous in the file, so a mid-page translation gives the page start
 	pm         physMap // nil for formats without a physical view
@@ -267,12 +268,24 @@ func (c *Core) ReadAt(p []byte, addr Addr) (int, error) {
 	}
 	// Fast path: a read within one page whose translation is cached.
 	if va := uint64(addr); c.b.data != nil && uint64(len(p)) <= PageSize-va&PageMask {
-		if off, ok := c.tlb.lookup(va >> PageShift); ok {
-			copy(p, c.b.data[off+int64(va&PageMask):])
-			return len(p), nil
+		if t := c.tlb.Load(); t != nil {
+			if off, ok := t.lookup(va >> PageShift); ok {
+				copy(p, c.b.data[off+int64(va&PageMask):])
+				return len(p), nil
+			}
 		}
 	}
 	return c.read(p, uint64(addr), false)
+}
+
+// cacheTLB returns the TLB, making it on first use (so that opening a dump stays
+// cheap and a Core that is never read virtually never pays for it).
+func (c *Core) cacheTLB() *tlb {
+	if t := c.tlb.Load(); t != nil {
+		return t
+	}
+	c.tlb.CompareAndSwap(nil, new(tlb))
+	return c.tlb.Load()
 }
 
 // ReadPhys reads len(p) bytes of physical memory at pa.
@@ -328,9 +341,9 @@ func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
 			// segment), so a read from the middle of a page proves nothing about
 			// its start: translate the start and check.
 			if po := int64(a & PageMask); po == 0 || c.pageLinear {
-				c.tlb.store(a>>PageShift, off-po)
+				c.cacheTLB().store(a>>PageShift, off-po)
 			} else if off0, n0, ferr0 := c.vt.vtop(a &^ PageMask); ferr0 == nil && n0 == PageSize && off0 == off-po {
-				c.tlb.store(a>>PageShift, off0)
+				c.cacheTLB().store(a>>PageShift, off0)
 			}
 		}
 		if n > len(p)-done {

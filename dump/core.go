@@ -125,27 +125,12 @@ func Open(path string, opts ...Option) (*Core, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: empty file", path)
 	}
-	comp := sniffCompression(f)
-	var b *backing
-	if comp != NoCompression {
-		tf, n, err := decompress(f, path, comp, o)
+	owned := false // whether the backing took f over (it does unless f is compressed)
+	c, err := openFrom(path, f, size, func() *backing { owned = true; return fileBacking(path, f, size) }, o)
+	if !owned {
 		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		b = fileBacking(path, tf, n)
-	} else {
-		b = fileBacking(path, f, size)
 	}
-	c, err := newCore(b, o)
-	if err != nil {
-		b.close()
-		return nil, err
-	}
-	c.info.Path = path
-	c.info.FileSize = size
-	c.info.Compression = comp
-	return c, nil
+	return c, err
 }
 
 // fileBacking maps f, or falls back to reading it with pread.
@@ -167,17 +152,22 @@ func New(r io.ReaderAt, size int64, name string, opts ...Option) (*Core, error) 
 	if size <= 0 {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}
-	sr := io.NewSectionReader(r, 0, size)
-	comp := sniffCompression(sr)
+	return openFrom(name, io.NewSectionReader(r, 0, size), size, func() *backing { return newBacking(name, r, size) }, o)
+}
+
+// openFrom sniffs r (size bytes): compressed content is expanded into a temporary
+// file, anything else is read through plain(); then the format is sniffed.
+func openFrom(name string, r io.ReaderAt, size int64, plain func() *backing, o *options) (*Core, error) {
+	comp := sniffCompression(r)
 	var b *backing
 	if comp != NoCompression {
-		tf, n, err := decompress(sr, name, comp, o)
+		tf, n, err := decompress(r, name, comp, o)
 		if err != nil {
 			return nil, err
 		}
 		b = fileBacking(name, tf, n)
 	} else {
-		b = newBacking(name, r, size)
+		b = plain()
 	}
 	c, err := newCore(b, o)
 	if err != nil {

@@ -13,6 +13,7 @@ type backing struct {
 	name    string
 	data    []byte // the whole file when mapped (or in memory); nil otherwise
 	ra      io.ReaderAt
+	res     *residency // bounds what stays resident of a large mapping (nil: no bound)
 	size    int64
 	closers []func() error
 }
@@ -38,7 +39,9 @@ func (b *backing) readAt(p []byte, off int64) (int, error) {
 		return n, err
 	}
 	if b.data != nil {
-		return copy(p, b.data[off:]), nil
+		n := copy(p, b.data[off:])
+		b.res.touched(off)
+		return n, nil
 	}
 	n, err := b.ra.ReadAt(p, off)
 	if n == len(p) {

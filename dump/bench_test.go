@@ -63,8 +63,9 @@ func benchMachine(b *testing.B, heapMiB uint64, formats ...dump.Format) *benchSe
 	return s
 }
 
-func (s *benchSet) open(b *testing.B, f dump.Format) *dump.Core {
-	c, err := dump.Open(filepath.Join(s.dir, dumptest.FileName(f, dump.NoCompression)), dump.WithSymbols(s.tab.Resolver()))
+func (s *benchSet) open(b *testing.B, f dump.Format, opts ...dump.Option) *dump.Core {
+	opts = append(opts, dump.WithSymbols(s.tab.Resolver()))
+	c, err := dump.Open(filepath.Join(s.dir, dumptest.FileName(f, dump.NoCompression)), opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,30 +74,38 @@ func (s *benchSet) open(b *testing.B, f dump.Format) *dump.Core {
 
 // BenchmarkRead8Random measures random 8-byte reads across a 256 MiB heap of
 // scattered pages: translation (page tables or minidump bitmap) plus the copy.
+// The resident budget is off, so the figure is the reader's own cost; the
+// "budget" case shows what uniformly random reads over more than the default
+// budget cost when the least recently read chunks are dropped and re-faulted.
 func BenchmarkRead8Random(b *testing.B) {
 	for _, f := range dump.Formats() {
-		b.Run(f.String(), func(b *testing.B) {
-			s := benchMachine(b, 256, f)
-			c := s.open(b, f)
-			defer c.Close()
-			r := rand.New(rand.NewPCG(1, 2))
-			addrs := make([]dump.Addr, 0, 1<<20)
-			var buf [8]byte
-			for len(addrs) < cap(addrs) {
-				a := dump.Addr((s.mc.HeapStart + r.Uint64N(s.mc.HeapEnd-s.mc.HeapStart)) &^ 7)
-				if _, err := c.ReadAt(buf[:], a); err == nil { // skip holes and excluded pages
-					addrs = append(addrs, a)
-				}
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := c.ReadAt(buf[:], addrs[i&(len(addrs)-1)]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mreads/s")
-		})
+		b.Run(f.String(), func(b *testing.B) { read8Random(b, f, dump.WithResidentBudget(0)) })
 	}
+	b.Run("budget/"+dump.MinidumpDragonFlyV2.String(), func(b *testing.B) {
+		read8Random(b, dump.MinidumpDragonFlyV2, dump.WithResidentBudget(dump.DefaultResidentBudget))
+	})
+}
+
+func read8Random(b *testing.B, f dump.Format, opts ...dump.Option) {
+	s := benchMachine(b, 256, f)
+	c := s.open(b, f, opts...)
+	defer c.Close()
+	r := rand.New(rand.NewPCG(1, 2))
+	addrs := make([]dump.Addr, 0, 1<<20)
+	var buf [8]byte
+	for len(addrs) < cap(addrs) {
+		a := dump.Addr((s.mc.HeapStart + r.Uint64N(s.mc.HeapEnd-s.mc.HeapStart)) &^ 7)
+		if _, err := c.ReadAt(buf[:], a); err == nil { // skip holes and excluded pages
+			addrs = append(addrs, a)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.ReadAt(buf[:], addrs[i&(len(addrs)-1)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mreads/s")
 }
 
 // BenchmarkOpen opens and closes dumps of two sizes: the cost must not grow with

@@ -29,6 +29,7 @@ type options struct {
 	tempDir         string
 	maxDecompressed int64
 	forceRaw        bool
+	residentBudget  int64
 }
 
 // WithSymbols gives the opener the kernel's symbols, needed to find the page tables
@@ -126,7 +127,7 @@ func Open(path string, opts ...Option) (*Core, error) {
 		return nil, fmt.Errorf("%s: empty file", path)
 	}
 	owned := false // whether the backing took f over (it does unless f is compressed)
-	c, err := openFrom(path, f, size, func() *backing { owned = true; return fileBacking(path, f, size) }, o)
+	c, err := openFrom(path, f, size, func() *backing { owned = true; return fileBacking(path, f, size, o.residentBudget) }, o)
 	if !owned {
 		f.Close()
 	}
@@ -134,10 +135,11 @@ func Open(path string, opts ...Option) (*Core, error) {
 }
 
 // fileBacking maps f, or falls back to reading it with pread.
-func fileBacking(name string, f *os.File, size int64) *backing {
+func fileBacking(name string, f *os.File, size, budget int64) *backing {
 	b := &backing{name: name, ra: f, size: size}
 	if data, unmap, ok := mapFile(f, size); ok {
 		b.data = data
+		b.res = newResidency(data, budget)
 		b.closers = append(b.closers, f.Close, unmap)
 	} else {
 		b.closers = append(b.closers, f.Close)
@@ -165,7 +167,7 @@ func openFrom(name string, r io.ReaderAt, size int64, plain func() *backing, o *
 		if err != nil {
 			return nil, err
 		}
-		b = fileBacking(name, tf, n)
+		b = fileBacking(name, tf, n, o.residentBudget)
 	} else {
 		b = plain()
 	}
@@ -181,7 +183,7 @@ func openFrom(name string, r io.ReaderAt, size int64, plain func() *backing, o *
 }
 
 func newOptions(opts []Option) *options {
-	o := &options{maxDecompressed: 1 << 40}
+	o := &options{maxDecompressed: 1 << 40, residentBudget: DefaultResidentBudget}
 	for _, fn := range opts {
 		fn(o)
 	}
@@ -261,6 +263,7 @@ func (c *Core) ReadAt(p []byte, addr Addr) (int, error) {
 		if t := c.tlb.Load(); t != nil {
 			if off, ok := t.lookup(va >> PageShift); ok {
 				copy(p, c.b.data[off+int64(va&PageMask):])
+				c.b.res.touched(off)
 				return len(p), nil
 			}
 		}
@@ -341,6 +344,7 @@ func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
 		}
 		if c.b.data != nil {
 			copy(p[done:done+n], c.b.data[off:])
+			c.b.res.touched(off)
 		} else if m, err := c.b.readAt(p[done:done+n], off); m != n {
 			return done + m, fmt.Errorf("%s: reading file offset %#x for address %v: %w", c.b.name, off+int64(m), Addr(a), err)
 		}

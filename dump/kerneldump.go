@@ -76,7 +76,7 @@ func openBehindHeader(b *backing, o *options) (*Core, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%s: kerneldumpheader at offset 0 describes an empty dump", b.name)
 	}
-	inner := &backing{name: b.name, size: int64(n)}
+	inner := &backing{name: b.name, size: int64(n), res: b.res}
 	if b.data != nil {
 		inner.data = b.data[kerneldumpHeaderSize : kerneldumpHeaderSize+n]
 	} else {

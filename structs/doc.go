@@ -23,17 +23,49 @@
 //   - built-in layout profiles for kernels without DWARF (Profiles,
 //     ProfileByName for --layout, Select from the kernel's osrelease and
 //     version strings), each a table of only the members kdump reads, tested
-//     member by member against the DWARF of the sample kernel it describes.
+//     member by member against the DWARF of the sample kernel it describes;
+//   - typed decoding (Decoder) of struct proc, lwp, thread, globaldata,
+//     pgrp, session, tty, cdev, ucred, prison, vmspace, sigacts and pargs
+//     into plain Go records (Proc, LWP, …), and the linkage offsets the
+//     walkers follow (Decoder.Links).
 //
-// It does not read crash dumps or kernel memory (package dump), symbols
-// (package symtab), or walk lists and trees (package walk); it does not yet
-// decode proc, lwp and the other records into Go values (that is the next
-// part of this package). It does not know which era a kernel belongs to
-// beyond what Select reads from the release strings: callers ask Has and
-// Layout for the members an era has ("p_lwp_tree" or "p_lwps").
+// # Decoding
 //
-// Layouts, Layout and Profile values are safe for concurrent use; a Layout
-// is immutable once returned.
+// NewDecoder resolves every member it reads once, through any Provider
+// (DWARF or a profile), into a compact per-record table of offsets, sizes,
+// signedness and bit-fields; decoding a record then does no map lookups.
+// Each era's member names are accepted (p_flags or p_flag, lwp_flags or
+// lwp_flag, lwp_usdata.bsd4.batch or .origcpu, si_umajor/si_uminor or
+// si_udev, the LWP tree p_lwp_tree/u.lwp_rbnode or list p_lwps/lwp_list).
+// Integers are read with the member's own size and signedness (char p_lock
+// in 2007, int later) and converted to the record's field; char arrays are
+// cut at the first NUL. NewDecoder fails, with a *MissingError listing every
+// struct and member it did not find, only when struct proc or struct lwp
+// lack what a walk needs; any other absent member leaves its field zero
+// (Decoder.Absent lists them, the record's Known says false).
+//
+// Decoding a record reads once, into a pooled buffer, the span from its
+// first to its last needed member (not the whole struct: of the 14 KB
+// struct globaldata only gd_cpuid is read). A short read does not lose the
+// record: the rest is read page by page, every member whose bytes were read
+// is filled, and every member touching unreadable bytes stays zero and is
+// named once in the record's Faults with the first unreadable address and
+// the dump's fault message (a record with nothing readable has the single
+// fault "*"). Thread also reads the wait message at td_wmesg (at most
+// MaxWMesg bytes); Pargs reads min(ar_length, MaxArgsBytes) bytes of
+// ar_args, bounding ar_length before allocating. A Decoder is safe for
+// concurrent use; decoding a proc from a memory-mapped core takes well
+// under a microsecond and two allocations.
+//
+// It does not read crash dumps or kernel memory itself (package dump
+// serves the bytes), symbols (package symtab), or walk lists and trees
+// (package walk). It does not know which era a kernel belongs to beyond
+// what Select reads from the release strings: callers ask Has and Layout
+// (or the Decoder's Has and Links) for the members an era has
+// ("p_lwp_tree" or "p_lwps").
+//
+// Layouts, Layout, Profile and Decoder values are safe for concurrent use;
+// a Layout is immutable once returned.
 //
 // # Untrusted input
 //

@@ -1,6 +1,10 @@
 package structs
 
-import "github.com/kdump-bsd/kdump/dump"
+import (
+	"slices"
+
+	"github.com/kdump-bsd/kdump/dump"
+)
 
 // The records below are the kernel objects kdump decodes, as plain Go values:
 // integers as the kernel stores them (no unit conversion, no kinfo rules —
@@ -23,6 +27,78 @@ type Faulted interface {
 	// Known reports whether the member (kernel name) was read.
 	Known(field string) bool
 }
+
+// known reports whether field is one of the members a record was decoded
+// from and was readable. Composite members are named as a whole ("p_ru",
+// "p_start", "lwp_rtprio"), linkage members by their path
+// ("p_list.le_next", "u.lwp_rbnode.rbe_left"). For a Thread, "td_wmesg" is
+// false when the pointer was read but the string it points to was not.
+func known(members []string, faults []Fault, field string) bool {
+	if _, ok := slices.BinarySearch(members, field); !ok {
+		return false
+	}
+	for _, f := range faults {
+		if f.Field == field || f.Field == "*" {
+			return false
+		}
+	}
+	return true
+}
+
+// Known reports whether the member (kernel name, "p_pid") was read.
+func (p *Proc) Known(field string) bool { return known(p.Members, p.Faults, field) }
+
+// Known reports whether the member (kernel name, "lwp_tid") was read.
+func (l *LWP) Known(field string) bool { return known(l.Members, l.Faults, field) }
+
+// Known reports whether the member (kernel name, "td_comm") was read.
+func (t *Thread) Known(field string) bool { return known(t.Members, t.Faults, field) }
+
+// Known reports whether the member (kernel name, "gd_cpuid") was read.
+func (g *Globaldata) Known(field string) bool { return known(g.Members, g.Faults, field) }
+
+// Known reports whether the member (kernel name, "pg_id") was read.
+func (g *Pgrp) Known(field string) bool { return known(g.Members, g.Faults, field) }
+
+// Known reports whether the member (kernel name, "s_sid") was read.
+func (s *Session) Known(field string) bool { return known(s.Members, s.Faults, field) }
+
+// Known reports whether the member (kernel name, "t_dev") was read.
+func (t *TTY) Known(field string) bool { return known(t.Members, t.Faults, field) }
+
+// Known reports whether the member (kernel name, "si_name") was read.
+func (c *Cdev) Known(field string) bool { return known(c.Members, c.Faults, field) }
+
+// Known reports whether the member (kernel name, "cr_uid") was read.
+func (c *UCred) Known(field string) bool { return known(c.Members, c.Faults, field) }
+
+// Known reports whether the member (kernel name, "pr_id") was read.
+func (p *Prison) Known(field string) bool { return known(p.Members, p.Faults, field) }
+
+// Known reports whether the member (kernel name, "vm_tsize") was read.
+func (v *Vmspace) Known(field string) bool { return known(v.Members, v.Faults, field) }
+
+// Known reports whether the member (kernel name, "ps_flag") was read.
+func (s *Sigacts) Known(field string) bool { return known(s.Members, s.Faults, field) }
+
+// Known reports whether the member (kernel name, "ar_args") was read.
+func (p *Pargs) Known(field string) bool { return known(p.Members, p.Faults, field) }
+
+var (
+	_ Faulted = (*Proc)(nil)
+	_ Faulted = (*LWP)(nil)
+	_ Faulted = (*Thread)(nil)
+	_ Faulted = (*Globaldata)(nil)
+	_ Faulted = (*Pgrp)(nil)
+	_ Faulted = (*Session)(nil)
+	_ Faulted = (*TTY)(nil)
+	_ Faulted = (*Cdev)(nil)
+	_ Faulted = (*UCred)(nil)
+	_ Faulted = (*Prison)(nil)
+	_ Faulted = (*Vmspace)(nil)
+	_ Faulted = (*Sigacts)(nil)
+	_ Faulted = (*Pargs)(nil)
+)
 
 // Timeval is a struct timeval.
 type Timeval struct {
@@ -83,6 +159,10 @@ type Proc struct {
 	LWPListFirst dump.Addr // p_lwps.lh_first (kernels with the LWP list)
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // LWP is a struct lwp.
@@ -115,6 +195,10 @@ type LWP struct {
 	ListNext, ListPrev dump.Addr
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Thread is a struct thread.
@@ -136,6 +220,10 @@ type Thread struct {
 	WMesg    string    // the string at td_wmesg, at most MaxWMesg bytes ("" when td_wmesg is NULL)
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // MaxWMesg bounds the wait-message string read at td_wmesg.
@@ -147,6 +235,10 @@ type Globaldata struct {
 	CPUID uint32 // gd_cpuid
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Pgrp is a struct pgrp.
@@ -158,6 +250,10 @@ type Pgrp struct {
 	Jobc         int32     // pg_jobc
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Session is a struct session.
@@ -171,6 +267,10 @@ type Session struct {
 	Login  string    // s_login
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // TTY is a struct tty.
@@ -181,6 +281,10 @@ type TTY struct {
 	Session dump.Addr // t_session
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Cdev is a struct cdev (cdev_t points to it).
@@ -192,6 +296,10 @@ type Cdev struct {
 	Name   string // si_name
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // UCred is a struct ucred.
@@ -207,6 +315,10 @@ type UCred struct {
 	SVGID   uint32 // cr_svgid
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Prison is the part of a struct prison kdump reads.
@@ -215,6 +327,10 @@ type Prison struct {
 	ID   int32 // pr_id
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Vmspace is the part of a struct vmspace kdump reads. The segment sizes are
@@ -229,6 +345,10 @@ type Vmspace struct {
 	SSize    int64  // vm_ssize
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Sigacts is the part of a struct sigacts kdump reads.
@@ -239,6 +359,10 @@ type Sigacts struct {
 	Flag      int32  // ps_flag
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // Pargs is a struct pargs, the argument cache of an exec'ed process.
@@ -252,6 +376,10 @@ type Pargs struct {
 	Truncated bool
 
 	Faults []Fault
+
+	// Members names the kernel members this kind of record is decoded from in
+	// this kernel, sorted; shared by every record of a Decoder (do not modify).
+	Members []string `json:"-"`
 }
 
 // MaxArgsBytes bounds what is read of an argument cache; the kernel's

@@ -9,3 +9,5 @@ require (
 	github.com/spf13/pflag v1.1.0
 	golang.org/x/sys v0.50.0
 )
+
+require golang.org/x/term v0.48.0 // indirect

@@ -77,6 +77,13 @@ type KernelInfo struct {
 	// kernel file's; null when the core's copy could not be read.
 	VersionMatch *bool  `json:"version_match"`
 	CoreVersion  string `json:"core_version,omitempty"`
+
+	// The layout source and era, set by callers that read processes (the
+	// report, not `kdump info`): Layout is "dwarf" or a built-in profile's
+	// name, ProcList and LWPs what walk's era detection chose (spec §8).
+	Layout   string `json:"layout,omitempty"`
+	ProcList string `json:"proc_list,omitempty"`
+	LWPs     string `json:"lwps,omitempty"`
 }
 
 // Panic describes why the kernel went down; null in JSON when it did not panic.
@@ -222,6 +229,12 @@ func (in *Info) WriteText(w io.Writer) error {
 		row("version check", "the core matches the kernel")
 	default:
 		row("version check", "MISMATCH: the core says %s", Escape(firstLine(k.CoreVersion)))
+	}
+	if k.Layout != "" {
+		row("layouts", "%s", k.Layout)
+	}
+	if k.ProcList != "" {
+		row("processes", "%s, LWPs in %s", k.ProcList, k.LWPs)
 	}
 	if in.Panic != nil {
 		row("panic", "%s", Escape(in.Panic.Message))

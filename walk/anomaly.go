@@ -12,7 +12,8 @@ type Kind string
 
 const (
 	// Cycle: a list or tree leads back to a node already visited on the same
-	// walk. The walk stops there; Addr is the node where the cycle closes.
+	// walk. The walk does not follow that link; Addr is the node where the
+	// cycle closes.
 	Cycle Kind = "cycle"
 	// BadLink: a link is inconsistent: a back-link (le_prev, tqe_prev, an RB
 	// parent) that does not point where the walk came from, a pointer that is
@@ -25,7 +26,8 @@ const (
 	// not dumped, truncated). Addr is the first unreadable address.
 	Fault Kind = "fault"
 	// Limit: a walk stopped at its hard bound (more nodes than the dump can
-	// hold); the rest of that list is lost.
+	// hold); the rest of that list is lost. Also a hash size read from the
+	// dump (allproc_hsize) that the kernel image's array contradicts.
 	Limit Kind = "limit"
 )
 

@@ -1,6 +1,8 @@
 package walk
 
 import (
+	"time"
+
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/structs"
 	"github.com/kdump-bsd/kdump/symtab"
@@ -45,24 +47,39 @@ type Era struct {
 	ProcList ProcList
 	LWPs     LWPContainer
 	Heads    []Head
-	HashSize int // allproc_hsize as read from the core (0 for allproc+zombproc)
+	HashSize int // allproc_hsize as read from the core (0 for allproc+zombproc, or when unreadable)
 	// VMSegBytes is set when vm_tsize/vm_dsize/vm_ssize count bytes (kernels
-	// built on or after 2019-02-16); before, they count pages.
+	// built on or after 2019-02-16); before, they count pages. Without a
+	// build date it is guessed from the era (see DetectEra).
 	VMSegBytes bool
+	// BuildDate is the build date from the kernel's version string; zero
+	// when it could not be parsed.
+	BuildDate time.Time
+	// Anomalies are what detection found wrong but could work around
+	// (an unreadable or implausible allproc_hsize).
+	Anomalies []Anomaly
 }
 
 // Options bound and tune a process-table walk.
 type Options struct {
-	// MaxObjects is the hard bound on the procs (and on the LWPs of one proc) a
-	// walk visits; it should come from the dump (bytes present / object size).
-	// 0 means 1<<22.
+	// MaxObjects is the hard bound on the procs (all lists together) and on
+	// the LWPs of one proc; it should come from the dump (bytes present /
+	// sizeof(struct proc)). 0 means DefaultMax.
 	MaxObjects int
+	// MaxLWPs bounds the LWPs of the whole table; 0 means 4*MaxObjects.
+	MaxLWPs int
+	// Version is the kernel's version string (symtab.Table.Version), for the
+	// build date; "" reads the `version` variable from the dump.
+	Version string
 }
 
 // Table is a process table as the walk could recover it.
 type Table struct {
-	Era       Era
-	Procs     []*Process // in walk order (bucket, then list order)
+	Era   Era
+	Procs []*Process // in walk order (head, then list order)
+	// Anomalies: the era's, then the process lists', then the procs' records
+	// and objects, then the LWP containers' and the LWPs' (each in walk
+	// order).
 	Anomalies []Anomaly
 }
 

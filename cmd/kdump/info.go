@@ -5,13 +5,39 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/report"
+	"github.com/kdump-bsd/kdump/structs"
+	"github.com/kdump-bsd/kdump/symtab"
+	"github.com/kdump-bsd/kdump/walk"
 )
+
+// identifyEra fills in where the layouts come from and which process list and
+// LWP container the kernel has (spec §8).
+func identifyEra(k *report.KernelInfo, kernel string, lf *layoutFlags, tab *symtab.Table, core *dump.Core) error {
+	prov, _, err := lf.provider(kernel, tab)
+	if err != nil {
+		return err
+	}
+	dec, err := structs.NewDecoder(prov)
+	if err != nil {
+		return err
+	}
+	version, _ := tab.Version()
+	era, err := walk.DetectEra(tab, dec, core, version)
+	if err != nil {
+		return err
+	}
+	k.Layout, k.ProcList, k.LWPs = prov.Origin(), string(era.ProcList), string(era.LWPs)
+	return nil
+}
 
 func runInfo(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("info", "-M CORE -N KERNEL [--json]", stderr)
 	var t target
+	var lf layoutFlags
 	t.register(fs, true)
+	lf.register(fs)
 	asJSON := fs.Bool("json", false, "print the kdump/1 JSON document instead of text")
 	if st, ok := parse(fs, args); !ok {
 		return st
@@ -26,6 +52,9 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	defer tab.Close()
 	defer core.Close()
 	in := report.Identify(core, tab)
+	if err := identifyEra(&in.Kernel, t.kernel, &lf, tab, core); err != nil {
+		fmt.Fprintf(stderr, "kdump info: note: no process table: %v\n", err)
+	}
 	var err error
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

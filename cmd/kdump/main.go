@@ -32,9 +32,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"info":  {"identify a core and its kernel: format, sizes, version check, panic", runInfo},
-	"nlist": {"print the addresses of kernel symbols, like nm", runNlist},
-	"read":  {"hex dump of kernel (or physical) memory", runRead},
+	"info":   {"identify a core and its kernel: format, sizes, version check, panic", runInfo},
+	"nlist":  {"print the addresses of kernel symbols, like nm", runNlist},
+	"read":   {"hex dump of kernel (or physical) memory", runRead},
+	"ps":     {"the process table, as BSD ps shows it (or kdump/1 JSON)", runPS},
+	"report": {"the whole kdump/1 JSON report of one core", runReport},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -63,7 +63,7 @@ func golden(t *testing.T, name, got string) {
 func TestInfoShippedCores(t *testing.T) {
 	for _, c := range samples.Cores() {
 		t.Run(fmt.Sprint(c.N), func(t *testing.T) {
-			mc, l, err := c.Generate(new(bytes.Buffer))
+			mc, m, l, err := c.Generate(new(bytes.Buffer))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,6 +93,9 @@ func TestInfoShippedCores(t *testing.T) {
 			}
 			if c.Format.IsMinidump() && (in.Core.DMAP == nil || in.Core.DMAP.Start != dump.Addr(l.Options.DMAPBase) || in.Core.DMAP.End != dump.Addr(l.Options.DMAPEnd)) {
 				t.Errorf("dmap = %+v, want [%#x, %#x)", in.Core.DMAP, l.Options.DMAPBase, l.Options.DMAPEnd)
+			}
+			if in.Kernel.Layout != "dwarf" || in.Kernel.ProcList != m.Era || in.Kernel.LWPs != m.LWPs {
+				t.Errorf("layout %q, proc_list %q, lwps %q; the generator laid out %s with %s", in.Kernel.Layout, in.Kernel.ProcList, in.Kernel.LWPs, m.Era, m.LWPs)
 			}
 			if c.Format == dump.ELFFull && (in.Core.PageTables == nil || in.Core.PageTables.PML4 != dump.Addr(mc.PML4)) {
 				t.Errorf("page_tables = %+v, want PML4 %#x", in.Core.PageTables, mc.PML4)
@@ -141,7 +144,7 @@ func TestNlist(t *testing.T) {
 
 func TestRead(t *testing.T) {
 	c := samples.Cores()[0]
-	mc, err := c.Machine()
+	mc, _, err := c.Machine()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestShippedCores(t *testing.T) {
 	for _, c := range Cores() {
 		t.Run(c.Path(), func(t *testing.T) {
 			var raw bytes.Buffer
-			if _, _, err := c.Generate(&raw); err != nil {
+			if _, _, _, err := c.Generate(&raw); err != nil {
 				t.Fatal(err)
 			}
 			kernel, err := os.ReadFile(Kernel(c.Era))

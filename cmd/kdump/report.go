@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bufio"
+	"io"
+)
+
+func runReport(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("report", "-M CORE -N KERNEL", stderr)
+	var t target
+	var lf layoutFlags
+	t.register(fs, true)
+	lf.register(fs)
+	if st, ok := parse(fs, args); !ok {
+		return st
+	}
+	if fs.NArg() != 0 {
+		return failf(stderr, "report", "unexpected arguments %q", fs.Args())
+	}
+	a, st := analyze("report", &t, &lf, stderr)
+	if st != exitOK {
+		return st
+	}
+	defer a.close()
+	rep := a.report()
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	err := writeJSON(w, rep)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return failf(stderr, "report", "writing output: %v", err)
+	}
+	return warn(stderr, rep.Warnings)
+}

@@ -1,0 +1,3 @@
+package walktest
+
+func kernelPath(name string) string { return "../../testdata/kernels/kern-" + name }

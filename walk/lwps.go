@@ -16,10 +16,19 @@ import (
 func (b *builder) lwps(procs []*Process) {
 	nodes := make([][]dump.Addr, len(procs))
 	left, total := b.maxLWPs, 0
-	for i, pr := range procs {
+	// Walk the containers in proc address order (LWPs lie near their proc),
+	// so the walk sweeps the dump (see inAddressOrder); the bound, and the
+	// anomalies of the LWP walks, follow that order too.
+	byAddr := make([]int, len(procs))
+	for i := range byAddr {
+		byAddr[i] = i
+	}
+	slices.SortFunc(byAddr, func(a, c int) int { return cmp.Compare(procs[a].Proc.Addr, procs[c].Proc.Addr) })
+	for k, i := range byAddr {
+		pr := procs[i]
 		if left <= 0 {
-			b.add(Limit, pr.Proc.Addr, "the bound of %d LWPs was reached at %s: the LWPs of it and of the %d procs after it are not walked",
-				b.maxLWPs, procName(pr.Proc), len(procs)-i-1)
+			b.add(Limit, pr.Proc.Addr, "the bound of %d LWPs was reached at %s: the LWPs of it and of the %d procs above it in memory are not walked",
+				b.maxLWPs, procName(pr.Proc), len(procs)-k-1)
 			break
 		}
 		nodes[i] = b.walkLWPs(pr.Proc, min(b.maxObjects, left))
@@ -33,7 +42,7 @@ func (b *builder) lwps(procs []*Process) {
 	}
 	lwps := make([]*structs.LWP, total)
 	tds := make([]*structs.Thread, total)
-	parallel(total, func(i int) {
+	inAddressOrder(flat, func(i int) {
 		l := b.dec.LWP(b.r, flat[i])
 		lwps[i] = l
 		if l.Thread != 0 && pointerProblem(l.Thread) == "" {

@@ -2,6 +2,7 @@ package walk
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/structs"
@@ -41,6 +42,7 @@ func (c *cache[T]) prefetch(r dump.Reader, ptrs []dump.Addr) {
 			todo = append(todo, a)
 		}
 	}
+	slices.Sort(todo) // sweep the dump (see inAddressOrder)
 	vs := make([]*T, len(todo))
 	parallel(len(todo), func(i int) { vs[i] = c.decode(r, todo[i]) })
 	slots := make([]slot[T], len(todo))

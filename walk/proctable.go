@@ -1,7 +1,9 @@
 package walk
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"runtime"
 	"sync"
 
@@ -56,7 +58,7 @@ func CollectTable(r dump.Reader, era Era, dec *structs.Decoder, opt Options) *Ta
 		}
 	}
 	recs := make([]*structs.Proc, len(addrs))
-	parallel(len(addrs), func(i int) { recs[i] = dec.Proc(r, addrs[i]) })
+	inAddressOrder(addrs, func(i int) { recs[i] = dec.Proc(r, addrs[i]) })
 
 	procs := make([]Process, len(addrs)) // one allocation for the whole table
 	t.Procs = make([]*Process, len(addrs))
@@ -102,6 +104,20 @@ func parallel(n int, f func(i int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// inAddressOrder calls f(i) for every index of addrs, in parallel, visiting
+// the addresses in ascending order within each worker. Objects a kernel
+// allocated together lie together: sorted, the reads sweep the dump instead
+// of jumping around it (hash-bucket order is pid & 255), which keeps the
+// page cache, the TLB and the dump's resident budget working for us.
+func inAddressOrder(addrs []dump.Addr, f func(i int)) {
+	order := make([]int32, len(addrs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(addrs[a], addrs[b]) })
+	parallel(len(order), func(k int) { f(int(order[k])) })
 }
 
 // builder holds the state of one CollectTable: the caches of shared objects

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/kdump-bsd/kdump/report"
 	"github.com/kdump-bsd/kdump/structs"
 	"github.com/kdump-bsd/kdump/symtab"
 	"github.com/spf13/pflag"
@@ -32,35 +31,6 @@ func profileList() string {
 
 // provider returns the layouts to decode with, and a note when kdump chose a
 // built-in profile by itself (the kernel had no DWARF).
-func (l *layoutFlags) provider(kernel string, tab *symtab.Table) (p structs.Provider, note string, err error) {
-	switch {
-	case l.layout != "" && l.debug != "":
-		return nil, "", fmt.Errorf("--layout and --debug exclude each other")
-	case l.layout != "":
-		prof, err := structs.ProfileByName(l.layout)
-		if err != nil {
-			return nil, "", err
-		}
-		return prof, "", nil
-	case l.debug != "":
-		lay, err := structs.OpenDebug(kernel, l.debug)
-		if err != nil {
-			return nil, "", err
-		}
-		return lay, "", nil
-	}
-	lay, err := structs.Open(kernel)
-	if err == nil {
-		return lay, "", nil
-	}
-	if !errors.Is(err, structs.ErrNoDWARF) {
-		return nil, "", err
-	}
-	rel, _ := tab.OSRelease()
-	ver, _ := tab.Version()
-	prof, perr := structs.Select(rel, ver)
-	if perr != nil {
-		return nil, "", fmt.Errorf("%s has no DWARF (stripped) and no built-in layout profile fits it: %v; give the kernel's debug file with --debug kernel.debug, or force a profile with --layout NAME", kernel, perr)
-	}
-	return prof, fmt.Sprintf("%s has no DWARF; using the built-in layout profile %s (chosen from osrelease %q)", kernel, prof.Name, rel), nil
+func (l *layoutFlags) provider(kernel string, tab *symtab.Table) (structs.Provider, string, error) {
+	return report.Layouts(kernel, tab, l.layout, l.debug)
 }

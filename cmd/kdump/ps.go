@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"os"
 	"strconv"
@@ -73,20 +72,24 @@ func runPS(args []string, stdout, stderr io.Writer) int {
 	if st != exitOK {
 		return st
 	}
-	defer a.close()
-	rep := a.report()
-	rep.Procs = report.Filter(rep.Procs, filter)
-
-	w := bufio.NewWriterSize(stdout, 64<<10)
+	defer a.Close()
+	rep := a.Report()
 	if *asJSON {
-		err = writeJSON(w, rep)
+		err = rep.Encode(stdout, report.EncodeOptions{Procs: a.Procs(), Filter: &filter})
 	} else {
-		err = report.WritePS(w, rep.Procs, cols, report.PSOptions{
-			PerLWP: *perLWP, Header: !*noHdr, Width: termWidth(stdout, *wide), Now: a.dumpTime(),
+		var procs []report.Proc
+		for p := range a.Procs() {
+			if filter.Match(p) {
+				procs = append(procs, *p)
+			}
+		}
+		w := bufio.NewWriterSize(stdout, 64<<10)
+		err = report.WritePS(w, procs, cols, report.PSOptions{
+			PerLWP: *perLWP, Header: !*noHdr, Width: termWidth(stdout, *wide), Now: dumpTime(a),
 		})
-	}
-	if err == nil {
-		err = w.Flush()
+		if err == nil {
+			err = w.Flush()
+		}
 	}
 	if err != nil {
 		return failf(stderr, "ps", "writing output: %v", err)
@@ -132,11 +135,4 @@ func termWidth(out io.Writer, wide int) int {
 		return 79
 	}
 	return 0
-}
-
-// writeJSON writes v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"io"
+
+	"github.com/kdump-bsd/kdump/report"
 )
 
 func runReport(args []string, stdout, stderr io.Writer) int {
@@ -21,13 +22,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if st != exitOK {
 		return st
 	}
-	defer a.close()
-	rep := a.report()
-	w := bufio.NewWriterSize(stdout, 64<<10)
-	err := writeJSON(w, rep)
-	if err == nil {
-		err = w.Flush()
-	}
+	defer a.Close()
+	rep := a.Report()
+	err := rep.Encode(stdout, report.EncodeOptions{Procs: a.Procs()})
 	if err != nil {
 		return failf(stderr, "report", "writing output: %v", err)
 	}

@@ -1,0 +1,215 @@
+package report
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"slices"
+
+	"github.com/kdump-bsd/kdump/dump"
+	"github.com/kdump-bsd/kdump/structs"
+	"github.com/kdump-bsd/kdump/symtab"
+	"github.com/kdump-bsd/kdump/walk"
+)
+
+// Options tune Analyze.
+type Options struct {
+	// Layout forces a built-in layout profile by name (--layout).
+	Layout string
+	// Debug is the stripped kernel's separate debug file (--debug).
+	Debug string
+	// Dump options for opening the core (the kernel's symbols are added).
+	Dump []dump.Option
+	// SHA256 hashes the core file (read sequentially while the process
+	// table is walked) into Info.Core.SHA256.
+	SHA256 bool
+}
+
+// Analysis is one core read through its kernel: its identity, where the
+// struct layouts came from, and the process table. It owns the open files
+// until Close.
+type Analysis struct {
+	Core   *dump.Core
+	Kernel *symtab.Table
+	Info   *Info
+	Layout string      // "dwarf" or "profile NAME"
+	Table  *walk.Table // the walked process table
+	// Notes are remarks for people that are not anomalies of the dump, such
+	// as "kern.0 has no DWARF; using the built-in profile …".
+	Notes []string
+}
+
+// Analyze opens the kernel and the core (read-only), chooses the struct
+// layouts — the kernel's DWARF, the --debug file, or a built-in profile
+// (forced, or chosen from osrelease when the kernel is stripped) — and walks
+// the process table. The error means the input cannot be read at all;
+// everything found wrong after that is a warning of the report.
+func Analyze(corePath, kernelPath string, opt Options) (*Analysis, error) {
+	tab, err := symtab.Open(kernelPath)
+	if err != nil {
+		return nil, err
+	}
+	core, err := dump.Open(corePath, append(slices.Clone(opt.Dump), dump.WithSymbols(tab.Resolver()))...)
+	if err != nil {
+		tab.Close()
+		return nil, err
+	}
+	a := &Analysis{Core: core, Kernel: tab, Info: Identify(core, tab)}
+	var hashed chan hashResult
+	if opt.SHA256 {
+		hashed = make(chan hashResult, 1)
+		go func() { h, err := hashFile(corePath); hashed <- hashResult{h, err} }()
+	}
+	prov, note, err := Layouts(kernelPath, tab, opt.Layout, opt.Debug)
+	if err == nil {
+		var dec *structs.Decoder
+		if dec, err = structs.NewDecoder(prov); err == nil {
+			version, _ := tab.Version()
+			a.Table, err = walk.ProcessTable(core, tab, dec, walk.Options{
+				MaxObjects: maxObjects(core, dec.Links()),
+				Version:    version,
+			})
+		}
+	}
+	if hashed != nil {
+		h := <-hashed
+		if err == nil && h.err != nil {
+			err = h.err
+		}
+		a.Info.Core.SHA256 = &h.sum
+	}
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("%s: %w", kernelPath, err)
+	}
+	if note != "" {
+		a.Notes = append(a.Notes, note)
+	}
+	a.Layout = prov.Origin()
+	a.Info.Kernel.Layout = a.Layout
+	a.Info.Kernel.ProcList, a.Info.Kernel.LWPs = string(a.Table.Era.ProcList), string(a.Table.Era.LWPs)
+	return a, nil
+}
+
+type hashResult struct {
+	sum string
+	err error
+}
+
+// hashFile returns the hex SHA-256 of the file at path, read sequentially.
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, make([]byte, 1<<20)); err != nil {
+		return "", fmt.Errorf("%s: hashing: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Close closes the core and the kernel.
+func (a *Analysis) Close() error {
+	return errors.Join(a.Core.Close(), a.Kernel.Close())
+}
+
+// Report returns the document without its processes (Procs is nil; use
+// Procs or ProcSeq): identity, panic, and every warning.
+func (a *Analysis) Report() *Report {
+	return NewReport(a.Info, a.Layout, a.Table.Era, nil, a.Table.Anomalies)
+}
+
+// Procs yields the processes in report order (pid, then address), each
+// converted by the kinfo rules when it is reached.
+func (a *Analysis) Procs() iter.Seq[*Proc] { return ProcSeq(a.Table, a.Kernel) }
+
+// maxObjects is the hard bound of a walk: no list can hold more distinct
+// procs than the dump has bytes for.
+func maxObjects(core *dump.Core, lk structs.Links) int {
+	size := max(lk.ProcSize, 64)
+	n := core.Info().BytesPresent / uint64(size)
+	return int(min(max(n, 1), 1<<26))
+}
+
+// Layouts returns the struct layouts to decode a kernel with: the profile
+// named by layout, the separate debug file, or the kernel's own DWARF; a
+// stripped kernel without either falls back to the built-in profile its
+// osrelease selects, and note says so.
+func Layouts(kernelPath string, tab *symtab.Table, layout, debug string) (p structs.Provider, note string, err error) {
+	switch {
+	case layout != "" && debug != "":
+		return nil, "", fmt.Errorf("a layout profile and a debug file exclude each other")
+	case layout != "":
+		prof, err := structs.ProfileByName(layout)
+		if err != nil {
+			return nil, "", err
+		}
+		return prof, "", nil
+	case debug != "":
+		lay, err := structs.OpenDebug(kernelPath, debug)
+		if err != nil {
+			return nil, "", err
+		}
+		return lay, "", nil
+	}
+	lay, err := structs.Open(kernelPath)
+	if err == nil {
+		return lay, "", nil
+	}
+	if !errors.Is(err, structs.ErrNoDWARF) {
+		return nil, "", err
+	}
+	rel, _ := tab.OSRelease()
+	ver, _ := tab.Version()
+	prof, perr := structs.Select(rel, ver)
+	if perr != nil {
+		return nil, "", fmt.Errorf("%s has no DWARF (stripped) and no built-in layout profile fits it: %v; give the kernel's debug file with --debug kernel.debug, or force a profile with --layout NAME", kernelPath, perr)
+	}
+	return prof, fmt.Sprintf("%s has no DWARF; using the built-in layout profile %s (chosen from osrelease %q)", kernelPath, prof.Name, rel), nil
+}
+
+// ProcSeq yields the processes of t in report order — by pid (unknown pids
+// last), then by address — converting each by the kinfo rules (see Procs)
+// only when it is reached, so a consumer that encodes and drops each one
+// holds a single converted process at a time.
+func ProcSeq(t *walk.Table, sym Symbolizer) iter.Seq[*Proc] {
+	return func(yield func(*Proc) bool) {
+		if t == nil {
+			return
+		}
+		order := make([]*walk.Process, 0, len(t.Procs))
+		for _, p := range t.Procs {
+			if p != nil && p.Proc != nil {
+				order = append(order, p)
+			}
+		}
+		slices.SortStableFunc(order, func(a, b *walk.Process) int {
+			ka, kb := known(a.Proc.Members, a.Proc.Faults, "p_pid"), known(b.Proc.Members, b.Proc.Faults, "p_pid")
+			switch {
+			case ka && !kb:
+				return -1
+			case !ka && kb:
+				return 1
+			case ka && kb:
+				if c := cmp.Compare(a.Proc.PID, b.Proc.PID); c != 0 {
+					return c
+				}
+			}
+			return cmp.Compare(a.Proc.Addr, b.Proc.Addr)
+		})
+		k := kinfo{sym: sym, era: t.Era}
+		for _, p := range order {
+			pr := k.proc(p)
+			if !yield(&pr) {
+				return
+			}
+		}
+	}
+}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -117,25 +116,19 @@ func (r *Report) Encode(w io.Writer, opt EncodeOptions) error {
 		}
 	}
 	bw.WriteString(in1 + `"procs"` + colon + "[")
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	if !opt.Compact {
-		enc.SetIndent(in2, "  ")
-	}
+	jw := jsonw{indent: !opt.Compact, prefix: in2}
 	n := 0
 	for p := range procs {
 		if opt.Filter != nil && !opt.Filter.Match(p) {
 			continue
 		}
-		buf.Reset()
-		if err := enc.Encode(p); err != nil {
-			return fmt.Errorf("report: encoding proc at %v: %w", p.Addr, err)
-		}
 		if n > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString(nl + in2)
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		jw.b = jw.b[:0]
+		jw.proc(p)
+		bw.Write(jw.b)
 		n++
 	}
 	if n > 0 {

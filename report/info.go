@@ -30,14 +30,14 @@ type Warning struct {
 
 // CoreInfo identifies a dump file.
 type CoreInfo struct {
-	Path          string      `json:"path"`
-	Format        string      `json:"format"`
-	Compression   *string     `json:"compression"`
-	Size          int64       `json:"size"`
-	DumpSize      int64       `json:"dump_size"`
+	Path        string  `json:"path"`
+	Format      string  `json:"format"`
+	Compression *string `json:"compression"`
+	Size        int64   `json:"size"`
+	DumpSize    int64   `json:"dump_size"`
 	// SHA256 is the hex SHA-256 of the core file as given (compressed or
 	// not), for chain of custody; null when not computed.
-	SHA256 *string `json:"sha256"`
+	SHA256        *string     `json:"sha256"`
 	Arch          string      `json:"arch"`
 	HeaderVersion *int        `json:"header_version"`
 	KernBase      *dump.Addr  `json:"kernbase"`

@@ -3,8 +3,8 @@ package walk
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/kdump-bsd/kdump/dump"

@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"nlist":  {"print the addresses of kernel symbols, like nm", runNlist},
 	"read":   {"hex dump of kernel (or physical) memory", runRead},
 	"ps":     {"the process table, as BSD ps shows it (or kdump/1 JSON)", runPS},
+	"dmesg":  {"the kernel message buffer, as DragonFly's dmesg -M -N shows it", runDmesg},
 	"report": {"the whole kdump/1 JSON report of one core", runReport},
 }
 

@@ -23,9 +23,11 @@ type Model struct {
 	// LSRunRule: the era turns LSRUN into LSSLEEP for an LWP on no run queue
 	// (spec §11.1).
 	LSRunRule bool
-	// LWPComm: the era's kinfo_lwp has kl_comm (2015-11-19 or later).
+	// LWPComm: struct thread has td_comm, so LWPs have a comm (kdump shows
+	// it even where the era's kinfo_lwp had no kl_comm).
 	LWPComm bool
-	// WMesgLen is the era's WMESGLEN: wait messages are cut to it.
+	// WMesgLen is the longest wait message the model reports (32: kdump
+	// shows the whole string, not kinfo's first WMESGLEN bytes).
 	WMesgLen int
 
 	// Procs are the processes a correct analyzer lists, sorted by pid then
@@ -125,8 +127,8 @@ type LWP struct {
 	Prio     int32     `json:"prio"`
 	TDPrio   int32     `json:"tdprio"`
 	WChan    dump.Addr `json:"wchan"`
-	WMesg    *string   `json:"wmesg"` // cut to the era's WMESGLEN; nil when td_wmesg is NULL
-	Comm     *string   `json:"comm"`  // nil in eras without kl_comm
+	WMesg    *string   `json:"wmesg"` // whole (up to WMesgLen); nil when td_wmesg is NULL
+	Comm     *string   `json:"comm"`  // td_comm; nil in eras whose struct thread has none
 	WChanSym string    `json:"-"`     // "lbolt", "pause_wchan+0x4" when WChan is in the kernel image
 }
 

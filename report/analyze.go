@@ -39,6 +39,10 @@ type Analysis struct {
 	Info   *Info
 	Layout string      // "dwarf" or "profile NAME"
 	Table  *walk.Table // the walked process table
+	// Msgbuf is the kernel message buffer; nil when it could not be read.
+	Msgbuf *Msgbuf
+	// Decoder decodes records with the layouts chosen.
+	Decoder *structs.Decoder
 	// Notes are remarks for people that are not anomalies of the dump, such
 	// as "kern.0 has no DWARF; using the built-in profile …".
 	Notes []string
@@ -66,8 +70,8 @@ func Analyze(corePath, kernelPath string, opt Options) (*Analysis, error) {
 		go func() { h, err := hashFile(corePath); hashed <- hashResult{h, err} }()
 	}
 	prov, note, err := Layouts(kernelPath, tab, opt.Layout, opt.Debug)
+	var dec *structs.Decoder
 	if err == nil {
-		var dec *structs.Decoder
 		if dec, err = structs.NewDecoder(prov); err == nil {
 			version, _ := tab.Version()
 			a.Table, err = walk.ProcessTable(core, tab, dec, walk.Options{
@@ -90,8 +94,12 @@ func Analyze(corePath, kernelPath string, opt Options) (*Analysis, error) {
 	if note != "" {
 		a.Notes = append(a.Notes, note)
 	}
-	a.Layout = prov.Origin()
+	a.Layout, a.Decoder = prov.Origin(), dec
 	a.Info.Kernel.Layout = a.Layout
+	mb, ws := ReadMsgbuf(core, tab, prov, CoreSection(core))
+	a.Msgbuf = mb
+	a.Info.Warnings = append(a.Info.Warnings, ws...)
+	AddPanicDetails(a.Info, core, tab, dec, a.Table, mb)
 	a.Info.Kernel.ProcList, a.Info.Kernel.LWPs = string(a.Table.Era.ProcList), string(a.Table.Era.LWPs)
 	return a, nil
 }
@@ -123,8 +131,17 @@ func (a *Analysis) Close() error {
 // Report returns the document without its processes (Procs is nil; use
 // Procs or ProcSeq): identity, panic, and every warning.
 func (a *Analysis) Report() *Report {
-	return NewReport(a.Info, a.Layout, a.Table.Era, nil, a.Table.Anomalies)
+	r := NewReport(a.Info, a.Layout, a.Table.Era, nil, a.Table.Anomalies)
+	if a.Msgbuf != nil {
+		r.Msgbuf = &MsgbufTail{Source: a.Msgbuf.Source, Lost: a.Msgbuf.Lost,
+			Lines: Tail(DmesgLines(a.Msgbuf.Text, false), MsgbufTailLines)}
+	}
+	return r
 }
+
+// MsgbufTailLines is how many of the message buffer's last lines a report
+// carries.
+const MsgbufTailLines = 100
 
 // Procs yields the processes in report order (pid, then address), each
 // converted by the kinfo rules when it is reached.

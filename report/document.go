@@ -13,14 +13,23 @@ import (
 
 // Report is the whole kdump/1 document for one core: its identity (Info)
 // plus the process table. The JSON members come in the order of design.md:
-// schema, core, kernel, panic, procs, warnings.
+// schema, core, kernel, panic, procs, msgbuf, warnings.
 type Report struct {
-	Schema   string     `json:"schema"`
-	Core     CoreInfo   `json:"core"`
-	Kernel   KernelInfo `json:"kernel"`
-	Panic    *Panic     `json:"panic"`
-	Procs    []Proc     `json:"procs"`
-	Warnings []Warning  `json:"warnings"`
+	Schema   string      `json:"schema"`
+	Core     CoreInfo    `json:"core"`
+	Kernel   KernelInfo  `json:"kernel"`
+	Panic    *Panic      `json:"panic"`
+	Procs    []Proc      `json:"procs"`
+	Msgbuf   *MsgbufTail `json:"msgbuf"`
+	Warnings []Warning   `json:"warnings"`
+}
+
+// MsgbufTail is the end of the kernel message buffer, as dmesg prints it
+// (kernel lines, priority prefixes stripped, non-printable bytes escaped).
+type MsgbufTail struct {
+	Source string   `json:"source"` // "memory" (through msgbufp) or "section" (the minidump's copy)
+	Lost   uint64   `json:"lost"`   // bytes of the buffer that could not be read
+	Lines  []string `json:"lines"`  // the last MsgbufTailLines lines
 }
 
 // NewReport assembles a report from the identity of a core, its processes
@@ -135,6 +144,10 @@ func (r *Report) Encode(w io.Writer, opt EncodeOptions) error {
 		bw.WriteString(nl + in1)
 	}
 	bw.WriteString("]," + nl)
+	if err := member("msgbuf", r.Msgbuf); err != nil {
+		return err
+	}
+	bw.WriteString("," + nl)
 	if err := member("warnings", r.Warnings); err != nil {
 		return err
 	}

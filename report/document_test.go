@@ -65,6 +65,7 @@ func TestReportJSON(t *testing.T) {
       "cpu_time_us": 0, "pctcpu": 0, "estcpu": null, "slptime": null}],
     "faults": [{"field": "ucred.cr_svgid", "addr": "0xfffff800004000ac", "detail": "not dumped"}]
   }],
+  "msgbuf": null,
   "warnings": [
     {"kind": "format", "addr": null, "message": "trailing bytes"},
     {"kind": "cycle", "addr": "0xfffff80000500000", "message": "allproc loops"}
@@ -79,7 +80,7 @@ func TestReportJSON(t *testing.T) {
 	}
 
 	// The members design.md names, in its order (others may come between).
-	top := []string{"schema", "core", "kernel", "panic", "procs", "warnings"}
+	top := []string{"schema", "core", "kernel", "panic", "procs", "msgbuf", "warnings"}
 	proc := []string{"addr", "pid", "ppid", "pgid", "sid", "tpgid", "tsid", "tdev", "tty", "uid", "ruid", "svuid",
 		"rgid", "svgid", "groups", "comm", "args", "stat", "flags", "jail_id", "nice", "nthreads", "login", "vm",
 		"lwps", "faults"}

@@ -92,6 +92,22 @@ type KernelInfo struct {
 // Panic describes why the kernel went down; null in JSON when it did not panic.
 type Panic struct {
 	Message string `json:"message"`
+	// Thread is the thread that called panic (dumpthread); null when the
+	// kernel has no dumpthread, it is NULL, or it could not be read.
+	Thread *PanicThread `json:"thread,omitempty"`
+	// Msgbuf holds the message buffer's last lines from the last line
+	// starting "panic: " on (at most 20): the panic as the console showed it,
+	// with what the kernel printed after it (often a backtrace).
+	Msgbuf []string `json:"msgbuf,omitempty"`
+}
+
+// PanicThread identifies the thread that panicked.
+type PanicThread struct {
+	Addr dump.Addr  `json:"addr"`          // the struct thread
+	TID  *int32     `json:"tid"`           // its LWP's lwp_tid; null for a pure kernel thread
+	PID  *int32     `json:"pid"`           // its process's p_pid; null for a pure kernel thread
+	Comm string     `json:"comm"`          // td_comm, else the process's p_comm
+	LWP  *dump.Addr `json:"lwp,omitempty"` // td_lwp
 }
 
 // Info is the identity part of the kdump/1 report, what `kdump info` prints.
@@ -241,6 +257,19 @@ func (in *Info) WriteText(w io.Writer) error {
 	}
 	if in.Panic != nil {
 		row("panic", "%s", Escape(in.Panic.Message))
+		if th := in.Panic.Thread; th != nil {
+			who := "kernel thread"
+			if th.PID != nil {
+				who = fmt.Sprintf("pid %d", *th.PID)
+				if th.TID != nil {
+					who += fmt.Sprintf(" tid %d", *th.TID)
+				}
+			}
+			row("panicked in", "%s (%s), thread %v", Escape(th.Comm), who, th.Addr)
+		}
+		for _, l := range in.Panic.Msgbuf {
+			row("  console", "%s", l)
+		}
 	} else {
 		row("panic", "none (panicstr is NULL)")
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/kdump-bsd/kdump/walk"
 )
 
-// identifyEra fills in where the layouts come from and which process list and
-// LWP container the kernel has (spec §8).
-func identifyEra(k *report.KernelInfo, kernel string, lf *layoutFlags, tab *symtab.Table, core *dump.Core) error {
+// identifyEra fills in where the layouts come from, which process list and
+// LWP container the kernel has (spec §8), and who panicked.
+func identifyEra(in *report.Info, kernel string, lf *layoutFlags, tab *symtab.Table, core *dump.Core) error {
 	prov, _, err := lf.provider(kernel, tab)
 	if err != nil {
 		return err
@@ -23,11 +23,15 @@ func identifyEra(k *report.KernelInfo, kernel string, lf *layoutFlags, tab *symt
 	if err != nil {
 		return err
 	}
+	mb, ws := report.ReadMsgbuf(core, tab, prov, report.CoreSection(core))
+	in.Warnings = append(in.Warnings, ws...)
+	report.AddPanicDetails(in, core, tab, dec, nil, mb)
 	version, _ := tab.Version()
 	era, err := walk.DetectEra(tab, dec, core, version)
 	if err != nil {
 		return err
 	}
+	k := &in.Kernel
 	k.Layout, k.ProcList, k.LWPs = prov.Origin(), string(era.ProcList), string(era.LWPs)
 	return nil
 }
@@ -52,7 +56,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	defer tab.Close()
 	defer core.Close()
 	in := report.Identify(core, tab)
-	if err := identifyEra(&in.Kernel, t.kernel, &lf, tab, core); err != nil {
+	if err := identifyEra(in, t.kernel, &lf, tab, core); err != nil {
 		fmt.Fprintf(stderr, "kdump info: note: no process table: %v\n", err)
 	}
 	var err error

@@ -94,6 +94,11 @@ func TestInfoShippedCores(t *testing.T) {
 			if c.Format.IsMinidump() && (in.Core.DMAP == nil || in.Core.DMAP.Start != dump.Addr(l.Options.DMAPBase) || in.Core.DMAP.End != dump.Addr(l.Options.DMAPEnd)) {
 				t.Errorf("dmap = %+v, want [%#x, %#x)", in.Core.DMAP, l.Options.DMAPBase, l.Options.DMAPEnd)
 			}
+			if c.Config.Panic != "" {
+				if th := in.Panic.Thread; th == nil || th.PID == nil || *th.PID != m.PanicPID || th.TID == nil || *th.TID != m.PanicTID || th.Addr != m.DumpThread {
+					t.Errorf("panic thread = %+v, want pid %d tid %d thread %v", th, m.PanicPID, m.PanicTID, m.DumpThread)
+				}
+			}
 			if in.Kernel.Layout != "dwarf" || in.Kernel.ProcList != m.Era || in.Kernel.LWPs != m.LWPs {
 				t.Errorf("layout %q, proc_list %q, lwps %q; the generator laid out %s with %s", in.Kernel.Layout, in.Kernel.ProcList, in.Kernel.LWPs, m.Era, m.LWPs)
 			}

@@ -74,6 +74,7 @@ func TestShippedCoreGoldens(t *testing.T) {
 			}
 			compareWithModel(t, m, &r)
 			compareWarnings(t, m, r.Warnings)
+			checkPanic(t, c.Config.Panic, m, &r)
 
 			long, errs, st := kdump(t, "ps", "-axl", "-M", core, "-N", kern)
 			if st != exitOK || errs != "" {
@@ -225,5 +226,33 @@ func TestReportMatchesModelSynthetic(t *testing.T) {
 			}
 			compareWithModel(t, f.model, r)
 		})
+	}
+}
+
+// checkPanic compares the report's panic with the generator: the message it
+// wrote to panicstr, the thread dumpthread points to and its LWP and process,
+// and the "panic: " line it logged in the message buffer.
+func checkPanic(t *testing.T, msg string, m *walktest.Model, r *report.Report) {
+	t.Helper()
+	if msg == "" {
+		if r.Panic != nil {
+			t.Errorf("panic = %+v, want null", r.Panic)
+		}
+		return
+	}
+	if r.Panic == nil || r.Panic.Message != msg {
+		t.Fatalf("panic = %+v, want message %q", r.Panic, msg)
+	}
+	th := r.Panic.Thread
+	if th == nil || th.Addr != m.DumpThread || th.PID == nil || *th.PID != m.PanicPID || th.TID == nil || *th.TID != m.PanicTID {
+		t.Errorf("panic thread = %+v, want thread %v of pid %d tid %d", th, m.DumpThread, m.PanicPID, m.PanicTID)
+	} else if want := m.Proc(m.PanicPID).Comm; th.Comm != want {
+		t.Errorf("panic thread comm = %q, want %q", th.Comm, want)
+	}
+	if len(r.Panic.Msgbuf) == 0 || r.Panic.Msgbuf[0] != "panic: "+msg {
+		t.Errorf("panic msgbuf lines = %q, want them to start with %q", r.Panic.Msgbuf, "panic: "+msg)
+	}
+	if r.Msgbuf == nil || len(r.Msgbuf.Lines) == 0 {
+		t.Errorf("msgbuf = %+v, want the buffer's tail", r.Msgbuf)
 	}
 }

@@ -201,29 +201,36 @@ func ProcSeq(t *walk.Table, sym Symbolizer) iter.Seq[*Proc] {
 		if t == nil {
 			return
 		}
-		order := make([]*walk.Process, 0, len(t.Procs))
+		// Sort keys first: "known" is a search, too dear for a comparator.
+		type key struct {
+			unknown bool
+			pid     int32
+			addr    dump.Addr
+			p       *walk.Process
+		}
+		keys := make([]key, 0, len(t.Procs))
 		for _, p := range t.Procs {
 			if p != nil && p.Proc != nil {
-				order = append(order, p)
+				keys = append(keys, key{!known(p.Proc.Members, p.Proc.Faults, "p_pid"), p.Proc.PID, p.Proc.Addr, p})
 			}
 		}
-		slices.SortStableFunc(order, func(a, b *walk.Process) int {
-			ka, kb := known(a.Proc.Members, a.Proc.Faults, "p_pid"), known(b.Proc.Members, b.Proc.Faults, "p_pid")
-			switch {
-			case ka && !kb:
+		slices.SortFunc(keys, func(a, b key) int {
+			if a.unknown != b.unknown {
+				if a.unknown {
+					return 1
+				}
 				return -1
-			case !ka && kb:
-				return 1
-			case ka && kb:
-				if c := cmp.Compare(a.Proc.PID, b.Proc.PID); c != 0 {
+			}
+			if !a.unknown {
+				if c := cmp.Compare(a.pid, b.pid); c != 0 {
 					return c
 				}
 			}
-			return cmp.Compare(a.Proc.Addr, b.Proc.Addr)
+			return cmp.Compare(a.addr, b.addr)
 		})
 		k := kinfo{sym: sym, era: t.Era}
-		for _, p := range order {
-			pr := k.proc(p)
+		for _, kp := range keys {
+			pr := k.proc(kp.p)
 			if !yield(&pr) {
 				return
 			}

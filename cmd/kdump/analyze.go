@@ -10,11 +10,11 @@ import (
 
 // analyze opens the core and kernel of t and walks the process table
 // (report.Analyze). On failure it has printed why and returns the exit status.
-func analyze(cmd string, t *target, lf *layoutFlags, stderr io.Writer) (*report.Analysis, int) {
+func analyze(cmd string, t *target, lf *layoutFlags, stderr io.Writer, hash bool) (*report.Analysis, int) {
 	if t.kernel == "" || t.core == "" {
 		return nil, failf(stderr, cmd, "need -M CORE and -N KERNEL")
 	}
-	a, err := report.Analyze(t.core, t.kernel, report.Options{Layout: lf.layout, Debug: lf.debug})
+	a, err := report.Analyze(t.core, t.kernel, report.Options{Layout: lf.layout, Debug: lf.debug, SHA256: hash})
 	if err != nil {
 		return nil, failf(stderr, cmd, "%v", err)
 	}

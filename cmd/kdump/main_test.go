@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
 	"encoding/json"
 	"flag"
@@ -258,5 +259,32 @@ func TestReadmeQuickStart(t *testing.T) {
 	out, errs, st := kdump(t, strings.Fields(args)...)
 	if st != exitOK || out == "" {
 		t.Errorf("%s: status %d, stderr %s", lines[0], st, errs)
+	}
+}
+
+// TestReportHash checks the report's SHA-256 against one computed here over
+// the file's bytes, and that --no-hash leaves it null.
+func TestReportHash(t *testing.T) {
+	c := samples.Cores()[0]
+	raw, err := os.ReadFile(c.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%x", sha256.Sum256(raw))
+	for _, tc := range []struct {
+		args []string
+		want *string
+	}{{nil, &want}, {[]string{"--no-hash"}, nil}} {
+		out, errs, st := kdump(t, append([]string{"report", "-M", rel(c.Path()), "-N", rel(c.KernelPath())}, tc.args...)...)
+		if st != exitOK {
+			t.Fatalf("%v: status %d, %s", tc.args, st, errs)
+		}
+		var r report.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, r.Core.SHA256); diff != "" {
+			t.Errorf("%v: sha256 (-want +got):\n%s", tc.args, diff)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func runPS(args []string, stdout, stderr io.Writer) int {
 	// or unless the processes were selected explicitly.
 	filter.TTYOnly = !*noTTY && !*asJSON && !selected(fs)
 
-	a, st := analyze("ps", &t, &lf, stderr)
+	a, st := analyze("ps", &t, &lf, stderr, false)
 	if st != exitOK {
 		return st
 	}

@@ -1,6 +1,10 @@
 // Command kdump analyzes BSD amd64 kernel crash dumps offline, on any host.
 //
 //	kdump info   -M CORE -N KERNEL [--json]
+//	kdump ps     -M CORE -N KERNEL [-alujxHw] [-o KEYWORDS] [--pid N]... [--json]
+//	kdump report -M CORE -N KERNEL [--no-hash]
+//	kdump dmesg  -M CORE -N KERNEL [-a] [--tail N]
+//	kdump batch  [-j N] [-o FILE [--resume]] [--shard K/N] [--group-by panic] DIR|CORE[:KERNEL]...
 //	kdump nlist  -N KERNEL SYMBOL...
 //	kdump read   -M CORE -N KERNEL ADDR|SYM[+OFF] [LEN] [--raw] [--phys]
 //
@@ -38,6 +42,7 @@ var commands = map[string]command{
 	"ps":     {"the process table, as BSD ps shows it (or kdump/1 JSON)", runPS},
 	"dmesg":  {"the kernel message buffer, as DragonFly's dmesg -M -N shows it", runDmesg},
 	"report": {"the whole kdump/1 JSON report of one core", runReport},
+	"batch":  {"kdump/1 reports of many cores as JSON Lines, in parallel", runBatch},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -50,6 +50,25 @@ func (b *backing) readAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// preadAt reads like readAt, but never through the mapping: with pread(2)
+// on the file (or the io.ReaderAt the dump came from).
+func (b *backing) preadAt(p []byte, off int64) (int, error) {
+	if b.data == nil || b.ra == nil {
+		return b.readAt(p, off)
+	}
+	if off < 0 || off >= b.size {
+		return 0, io.EOF
+	}
+	if rem := b.size - off; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := b.ra.ReadAt(p, off)
+	if n == len(p) {
+		err = nil
+	}
+	return n, err
+}
+
 // u64 reads a little-endian uint64 at off.
 func (b *backing) u64(off int64) (uint64, bool) {
 	if b.data != nil {

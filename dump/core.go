@@ -308,7 +308,35 @@ func (c *Core) Translate(va Addr) (Addr, error) {
 	return Addr(pa), nil
 }
 
+// Scattered returns a Reader of the same kernel memory that copies with
+// pread(2) instead of through the file mapping. Use it to read objects
+// scattered over a large dump — the processes of a big table lie on physical
+// pages all over it — which through the mapping would fault in, and keep
+// resident, the 64 KiB the kernel maps around every page touched
+// (fault-around) until the whole file is resident. Page tables are still
+// read through the mapping. A Core not backed by a mapping reads the same
+// either way.
+func (c *Core) Scattered() Reader { return scattered{c} }
+
+type scattered struct{ c *Core }
+
+func (s scattered) ReadAt(p []byte, addr Addr) (int, error) {
+	if s.c.vt == nil {
+		return 0, s.c.vtErr
+	}
+	return s.c.readVia(p, uint64(addr), false, true)
+}
+
+// Translate translates like the Core's.
+func (s scattered) Translate(va Addr) (Addr, error) { return s.c.Translate(va) }
+
 func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
+	return c.readVia(p, addr, phys, false)
+}
+
+// readVia reads through the page tables; pread chooses how the bytes are
+// copied (see Scattered).
+func (c *Core) readVia(p []byte, addr uint64, phys, pread bool) (int, error) {
 	done := 0
 	for done < len(p) {
 		a := addr + uint64(done)
@@ -342,10 +370,10 @@ func (c *Core) read(p []byte, addr uint64, phys bool) (int, error) {
 		if n > len(p)-done {
 			n = len(p) - done
 		}
-		if c.b.data != nil {
+		if c.b.data != nil && !pread {
 			copy(p[done:done+n], c.b.data[off:])
 			c.b.res.touched(off)
-		} else if m, err := c.b.readAt(p[done:done+n], off); m != n {
+		} else if m, err := c.b.preadAt(p[done:done+n], off); m != n {
 			return done + m, fmt.Errorf("%s: reading file offset %#x for address %v: %w", c.b.name, off+int64(m), Addr(a), err)
 		}
 		done += n

@@ -164,6 +164,7 @@ func TestCrossFormat(t *testing.T) {
 			for _, p := range f.probes(1, false) {
 				b, kind, at := l.Expect(p.addr, p.n)
 				check(t, "virtual", p, c.ReadAt, b, kind, at)
+				check(t, "scattered", p, c.Scattered().ReadAt, b, kind, at)
 				if t.Failed() {
 					if errs++; errs > 10 {
 						t.Fatal("too many failures")
@@ -257,6 +258,7 @@ func TestCompressed(t *testing.T) {
 			for _, p := range f.probes(4, false)[:300] {
 				b, kind, at := l.Expect(p.addr, p.n)
 				check(t, "virtual", p, c.ReadAt, b, kind, at)
+				check(t, "scattered", p, c.Scattered().ReadAt, b, kind, at)
 			}
 		})
 	}

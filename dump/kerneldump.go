@@ -76,11 +76,10 @@ func openBehindHeader(b *backing, o *options) (*Core, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%s: kerneldumpheader at offset 0 describes an empty dump", b.name)
 	}
-	inner := &backing{name: b.name, size: int64(n), res: b.res}
+	inner := &backing{name: b.name, size: int64(n), res: b.res,
+		ra: io.NewSectionReader(b.ra, kerneldumpHeaderSize, int64(n))}
 	if b.data != nil {
 		inner.data = b.data[kerneldumpHeaderSize : kerneldumpHeaderSize+n]
-	} else {
-		inner.ra = io.NewSectionReader(b.ra, kerneldumpHeaderSize, int64(n))
 	}
 	var head [minidumpHeaderPage]byte
 	k, _ := inner.readAt(head[:], 0)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"iter"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/structs"
@@ -37,8 +39,10 @@ type Analysis struct {
 	Core   *dump.Core
 	Kernel *symtab.Table
 	Info   *Info
-	Layout string      // "dwarf" or "profile NAME"
-	Table  *walk.Table // the walked process table
+	Layout string // "dwarf" or "profile NAME"
+	// Stream is the process table: the lists walked and the procs decoded;
+	// Procs completes and converts each process when it is reached.
+	Stream *walk.Stream
 	// Msgbuf is the kernel message buffer; nil when it could not be read.
 	Msgbuf *Msgbuf
 	// Decoder decodes records with the layouts chosen.
@@ -74,7 +78,10 @@ func Analyze(corePath, kernelPath string, opt Options) (*Analysis, error) {
 	if err == nil {
 		if dec, err = structs.NewDecoder(prov); err == nil {
 			version, _ := tab.Version()
-			a.Table, err = walk.ProcessTable(core, tab, dec, walk.Options{
+			// The processes' objects lie on pages scattered over the whole
+			// dump: read them with pread, not through the mapping (see
+			// dump.Core.Scattered), so that memory stays bounded.
+			a.Stream, err = walk.OpenStream(core.Scattered(), tab, dec, walk.Options{
 				MaxObjects: maxObjects(core, dec.Links()),
 				Version:    version,
 			})
@@ -99,8 +106,8 @@ func Analyze(corePath, kernelPath string, opt Options) (*Analysis, error) {
 	mb, ws := ReadMsgbuf(core, tab, prov, CoreSection(core))
 	a.Msgbuf = mb
 	a.Info.Warnings = append(a.Info.Warnings, ws...)
-	AddPanicDetails(a.Info, core, tab, dec, a.Table, mb)
-	a.Info.Kernel.ProcList, a.Info.Kernel.LWPs = string(a.Table.Era.ProcList), string(a.Table.Era.LWPs)
+	AddPanicDetails(a.Info, core, tab, dec, nil, mb)
+	a.Info.Kernel.ProcList, a.Info.Kernel.LWPs = string(a.Stream.Era.ProcList), string(a.Stream.Era.LWPs)
 	return a, nil
 }
 
@@ -129,9 +136,12 @@ func (a *Analysis) Close() error {
 }
 
 // Report returns the document without its processes (Procs is nil; use
-// Procs or ProcSeq): identity, panic, and every warning.
+// Procs): identity, panic and the message buffer. Its warnings are complete
+// only once the processes have been through Procs: Encode completes them
+// after writing the processes, Complete does it for other uses.
 func (a *Analysis) Report() *Report {
-	r := NewReport(a.Info, a.Layout, a.Table.Era, nil, a.Table.Anomalies)
+	r := NewReport(a.Info, a.Layout, a.Stream.Era, nil, nil)
+	r.pending = func() []Warning { return Warnings(a.Stream.Anomalies()) }
 	if a.Msgbuf != nil {
 		r.Msgbuf = &MsgbufTail{Source: a.Msgbuf.Source, Lost: a.Msgbuf.Lost,
 			Lines: Tail(DmesgLines(a.Msgbuf.Text, false), MsgbufTailLines)}
@@ -144,8 +154,69 @@ func (a *Analysis) Report() *Report {
 const MsgbufTailLines = 100
 
 // Procs yields the processes in report order (pid, then address), each
-// converted by the kinfo rules when it is reached.
-func (a *Analysis) Procs() iter.Seq[*Proc] { return ProcSeq(a.Table, a.Kernel) }
+// completed (walk.Stream.All) and converted by the kinfo rules when it is
+// reached.
+func (a *Analysis) Procs() iter.Seq[*Proc] {
+	return func(yield func(*Proc) bool) {
+		for pr := range a.converted(nil) {
+			if !yield(pr.proc) {
+				return
+			}
+		}
+	}
+}
+
+// convertedProc is a process converted, and, when wanted, encoded.
+type convertedProc struct {
+	proc *Proc
+	json []byte // nil when not encoded (or filtered out)
+}
+
+// converted yields the processes converted by the kinfo rules and, when
+// enc is set, encoded with it, on the goroutines that complete them
+// (walk.Stream.AllWith): on a large table the consumer then only writes.
+func (a *Analysis) converted(enc *EncodeOptions) iter.Seq[convertedProc] {
+	k := kinfo{sym: a.Kernel, era: a.Stream.Era}
+	work := func(p *walk.Process) any {
+		pr := k.proc(p)
+		c := convertedProc{proc: &pr}
+		if enc != nil && (enc.Filter == nil || enc.Filter.Match(&pr)) {
+			w := jsonPool.Get().(*jsonw)
+			w.b, w.indent, w.prefix = w.b[:0], !enc.Compact, "    "
+			w.proc(&pr)
+			c.json = bytes.Clone(w.b)
+			jsonPool.Put(w)
+		}
+		return c
+	}
+	return func(yield func(convertedProc) bool) {
+		for p, prep := range a.Stream.AllWith(work) {
+			if prep == nil { // the merge changed it: redo on this goroutine
+				prep = work(p)
+			}
+			if !yield(prep.(convertedProc)) {
+				return
+			}
+		}
+	}
+}
+
+var jsonPool = sync.Pool{New: func() any { return &jsonw{b: make([]byte, 0, 4096)} }}
+
+// Encode writes rep (from Report) with the processes of the stream, like
+// rep.Encode, but converts and encodes the processes on the goroutines that
+// complete them. opt.Procs is ignored.
+func (a *Analysis) Encode(w io.Writer, rep *Report, opt EncodeOptions) error {
+	opt.Procs = nil
+	opt.encoded = func(yield func([]byte) bool) {
+		for c := range a.converted(&opt) {
+			if c.json != nil && !yield(c.json) {
+				return
+			}
+		}
+	}
+	return rep.Encode(w, opt)
+}
 
 // maxObjects is the hard bound of a walk: no list can hold more distinct
 // procs than the dump has bytes for.

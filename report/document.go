@@ -22,6 +22,20 @@ type Report struct {
 	Procs    []Proc      `json:"procs"`
 	Msgbuf   *MsgbufTail `json:"msgbuf"`
 	Warnings []Warning   `json:"warnings"`
+
+	// pending gives the warnings found while the processes were produced
+	// (Analysis.Report); Complete appends them once.
+	pending func() []Warning
+}
+
+// Complete appends the warnings found while the processes were produced
+// (for a Report from Analysis.Report, once Procs has been consumed). Encode
+// calls it after the processes; it does nothing the second time.
+func (r *Report) Complete() {
+	if r.pending != nil {
+		r.Warnings = append(r.Warnings, r.pending()...)
+		r.pending = nil
+	}
 }
 
 // MsgbufTail is the end of the kernel message buffer, as dmesg prints it
@@ -77,6 +91,10 @@ type EncodeOptions struct {
 	Filter *ProcFilter
 	// Compact writes the document on one line (JSON Lines) instead of indented.
 	Compact bool
+
+	// encoded, when set, replaces Procs with processes already filtered and
+	// encoded (Analysis.Encode).
+	encoded iter.Seq[[]byte]
 }
 
 // Encode writes r as JSON, one process at a time, so a table of 100,000
@@ -125,25 +143,36 @@ func (r *Report) Encode(w io.Writer, opt EncodeOptions) error {
 		}
 	}
 	bw.WriteString(in1 + `"procs"` + colon + "[")
-	jw := jsonw{indent: !opt.Compact, prefix: in2}
-	n := 0
-	for p := range procs {
-		if opt.Filter != nil && !opt.Filter.Match(p) {
-			continue
+	encoded := opt.encoded
+	if encoded == nil {
+		encoded = func(yield func([]byte) bool) {
+			jw := jsonw{indent: !opt.Compact, prefix: in2}
+			for p := range procs {
+				if opt.Filter != nil && !opt.Filter.Match(p) {
+					continue
+				}
+				jw.b = jw.b[:0]
+				jw.proc(p)
+				if !yield(jw.b) {
+					return
+				}
+			}
 		}
+	}
+	n := 0
+	for b := range encoded {
 		if n > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString(nl + in2)
-		jw.b = jw.b[:0]
-		jw.proc(p)
-		bw.Write(jw.b)
+		bw.Write(b)
 		n++
 	}
 	if n > 0 {
 		bw.WriteString(nl + in1)
 	}
 	bw.WriteString("]," + nl)
+	r.Complete()
 	if err := member("msgbuf", r.Msgbuf); err != nil {
 		return err
 	}

@@ -314,6 +314,8 @@ func (mo model) expected(b *built) []row {
 			rows = append(rows, r)
 		}
 	}
+	// The table comes in report order: by pid (the model's are unique).
+	slices.SortStableFunc(rows, func(x, y row) int { return int(x.PID) - int(y.PID) })
 	return rows
 }
 

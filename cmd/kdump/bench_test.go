@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -75,6 +77,9 @@ func benchCore(b *testing.B, procs int) (core, kernel string) {
 // wall time and peak resident set (the target: 100,000 procs in under 1.5 s
 // and 400 MB).
 func BenchmarkPSJSON(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	tuneGC() // as main does
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("procs=%d", n), func(b *testing.B) {
 			core, kernel := benchCore(b, n)
@@ -122,6 +127,7 @@ func TestPSChild(t *testing.T) {
 		t.Skip("only run as BenchmarkPSJSON's child")
 	}
 	core, kernel, _ := strings.Cut(env, "\n")
+	tuneGC() // as main does
 	if st := run([]string{"ps", "--json", "-M", core, "-N", kernel}, io.Discard, io.Discard); st != exitOK {
 		t.Fatalf("status %d", st)
 	}

@@ -75,7 +75,7 @@ func runPS(args []string, stdout, stderr io.Writer) int {
 	defer a.Close()
 	rep := a.Report()
 	if *asJSON {
-		err = rep.Encode(stdout, report.EncodeOptions{Procs: a.Procs(), Filter: &filter})
+		err = a.Encode(stdout, rep, report.EncodeOptions{Filter: &filter})
 	} else {
 		var procs []report.Proc
 		for p := range a.Procs() {
@@ -83,6 +83,7 @@ func runPS(args []string, stdout, stderr io.Writer) int {
 				procs = append(procs, *p)
 			}
 		}
+		rep.Complete()
 		w := bufio.NewWriterSize(stdout, 64<<10)
 		err = report.WritePS(w, procs, cols, report.PSOptions{
 			PerLWP: *perLWP, Header: !*noHdr, Width: termWidth(stdout, *wide), Now: dumpTime(a),

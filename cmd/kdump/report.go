@@ -25,7 +25,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 	defer a.Close()
 	rep := a.Report()
-	err := rep.Encode(stdout, report.EncodeOptions{Procs: a.Procs()})
+	err := a.Encode(stdout, rep, report.EncodeOptions{})
 	if err != nil {
 		return failf(stderr, "report", "writing output: %v", err)
 	}

@@ -214,7 +214,7 @@ func analyze(j Job, ks *kernels, opt Options) finished {
 			rep.Core.DumpHeader = h
 		}
 	}
-	if err := rep.Encode(line, report.EncodeOptions{Procs: a.Procs(), Compact: true}); err != nil {
+	if err := a.Encode(line, rep, report.EncodeOptions{Compact: true}); err != nil {
 		return fail(fmt.Errorf("%s: %w", j.Core, err))
 	}
 	if err := line.err; err != nil {

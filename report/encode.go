@@ -28,10 +28,16 @@ func (w *jsonw) newline() {
 	}
 	w.b = append(w.b, '\n')
 	w.b = append(w.b, w.prefix...)
+	if n := 2 * w.depth; n <= len(spaces) {
+		w.b = append(w.b, spaces[:n]...)
+		return
+	}
 	for range w.depth {
 		w.b = append(w.b, "  "...)
 	}
 }
+
+const spaces = "                                " // indentation for up to 16 levels
 
 func (w *jsonw) open(c byte) {
 	w.b = append(w.b, c)

@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/structs"
@@ -172,6 +174,32 @@ func cmpKnownFirst[T cmp.Ordered](a, b *T) int {
 type kinfo struct {
 	sym Symbolizer
 	era walk.Era
+	// has caches, per members list (records of one kind share theirs),
+	// which members a kernel has: known runs ~60 times a process.
+	has sync.Map // *string (the list's first element) → map[string]bool
+}
+
+// known is the package's known, with the member lists turned into sets once.
+func (k *kinfo) known(members []string, faults []structs.Fault, names ...string) bool {
+	if members == nil || len(faults) > 0 {
+		return known(members, faults, names...)
+	}
+	key := unsafe.SliceData(members)
+	v, ok := k.has.Load(key)
+	if !ok {
+		set := make(map[string]bool, len(members))
+		for _, n := range members {
+			set[n] = true
+		}
+		v, _ = k.has.LoadOrStore(key, set)
+	}
+	set := v.(map[string]bool)
+	for _, n := range names {
+		if set[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // faultList gathers a process's faults under object prefixes.
@@ -192,9 +220,9 @@ func (k *kinfo) proc(p *walk.Process) Proc {
 	pr := p.Proc
 	var fl faultList
 	fl.add("proc", pr.Faults)
-	kn := func(names ...string) bool { return known(pr.Members, pr.Faults, names...) }
+	kn := func(names ...string) bool { return k.known(pr.Members, pr.Faults, names...) }
 
-	out := Proc{Addr: pr.Addr, List: p.Head, LWPs: []LWP{}}
+	out := Proc{Addr: pr.Addr, List: p.Head, LWPs: make([]LWP, 0, len(p.LWPs))}
 	if kn("p_pid") {
 		out.PID = ptr(pr.PID)
 	}
@@ -256,10 +284,10 @@ func (k *kinfo) proc(p *walk.Process) Proc {
 func (k *kinfo) parent(out *Proc, p *walk.Process, fl *faultList) {
 	pr := p.Proc
 	switch {
-	case !known(pr.Members, pr.Faults, "p_oppid"):
+	case !k.known(pr.Members, pr.Faults, "p_oppid"):
 	case pr.OPPID != 0:
 		out.PPID = ptr(pr.OPPID)
-	case !known(pr.Members, pr.Faults, "p_pptr"), pr.Pptr == 0:
+	case !k.known(pr.Members, pr.Faults, "p_pptr"), pr.Pptr == 0:
 		// Unknown, or no parent (kinfo's -1).
 	case p.Parent == nil:
 		fl.unread("parent", pr.Pptr)
@@ -277,7 +305,7 @@ func (k *kinfo) parent(out *Proc, p *walk.Process, fl *faultList) {
 // session fills the process group, session and controlling-tty fields.
 func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultList) {
 	pr := p.Proc
-	if !known(pr.Members, pr.Faults, "p_pgrp") || pr.Pgrp == 0 {
+	if !k.known(pr.Members, pr.Faults, "p_pgrp") || pr.Pgrp == 0 {
 		return
 	}
 	pg := p.Pgrp
@@ -286,13 +314,13 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 		return
 	}
 	fl.add("pgrp", pg.Faults)
-	if known(pg.Members, pg.Faults, "pg_id") {
+	if k.known(pg.Members, pg.Faults, "pg_id") {
 		out.PGID = ptr(pg.ID)
 	}
-	if known(pg.Members, pg.Faults, "pg_jobc") {
+	if k.known(pg.Members, pg.Faults, "pg_jobc") {
 		out.Jobc = ptr(pg.Jobc)
 	}
-	if !known(pg.Members, pg.Faults, "pg_session") || pg.Session == 0 {
+	if !k.known(pg.Members, pg.Faults, "pg_session") || pg.Session == 0 {
 		return
 	}
 	s := p.Session
@@ -301,19 +329,19 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 		return
 	}
 	fl.add("session", s.Faults)
-	if known(s.Members, s.Faults, "s_sid") {
+	if k.known(s.Members, s.Faults, "s_sid") {
 		out.SID = ptr(s.SID)
 	}
-	if known(s.Members, s.Faults, "s_login") {
+	if k.known(s.Members, s.Faults, "s_login") {
 		out.Login = ptr(s.Login)
 	}
-	if known(s.Members, s.Faults, "s_leader") {
+	if k.known(s.Members, s.Faults, "s_leader") {
 		out.SessionLeader = ptr(s.Leader == pr.Addr)
 	}
-	if known(s.Members, s.Faults, "s_ttyvp") {
+	if k.known(s.Members, s.Faults, "s_ttyvp") {
 		out.CTTY = ptr(s.TTYVP != 0)
 	}
-	if !flagsKnown || pr.Flags&pControlT == 0 || !known(s.Members, s.Faults, "s_ttyp") || s.TTYP == 0 {
+	if !flagsKnown || pr.Flags&pControlT == 0 || !k.known(s.Members, s.Faults, "s_ttyp") || s.TTYP == 0 {
 		return
 	}
 	tp := p.TTY
@@ -322,7 +350,7 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 		return
 	}
 	fl.add("tty", tp.Faults)
-	if known(tp.Members, tp.Faults, "t_dev") && tp.Dev != 0 {
+	if k.known(tp.Members, tp.Faults, "t_dev") && tp.Dev != 0 {
 		if c := p.TTYDev; c == nil {
 			fl.unread("cdev", tp.Dev)
 		} else {
@@ -330,26 +358,26 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 			if d, ok := devID(c); ok {
 				out.TDev = ptr(d)
 			}
-			if known(c.Members, c.Faults, "si_name") && c.Name != "" {
+			if k.known(c.Members, c.Faults, "si_name") && c.Name != "" {
 				out.TTY = ptr(c.Name)
 			}
 		}
 	}
-	if known(tp.Members, tp.Faults, "t_pgrp") && tp.Pgrp != 0 {
+	if k.known(tp.Members, tp.Faults, "t_pgrp") && tp.Pgrp != 0 {
 		switch g := p.TTYPgrp; {
 		case g == nil:
 			fl.unread("tpgrp", tp.Pgrp)
-		case !known(g.Members, g.Faults, "pg_id"):
+		case !k.known(g.Members, g.Faults, "pg_id"):
 			fl.add("tpgrp", covering(g.Faults, "pg_id"))
 		default:
 			out.TPGID = ptr(g.ID)
 		}
 	}
-	if known(tp.Members, tp.Faults, "t_session") && tp.Session != 0 {
+	if k.known(tp.Members, tp.Faults, "t_session") && tp.Session != 0 {
 		switch ts := p.TTYSession; {
 		case ts == nil:
 			fl.unread("tsession", tp.Session)
-		case !known(ts.Members, ts.Faults, "s_sid"):
+		case !k.known(ts.Members, ts.Faults, "s_sid"):
 			fl.add("tsession", covering(ts.Faults, "s_sid"))
 		default:
 			out.TSID = ptr(ts.SID)
@@ -360,7 +388,7 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 // creds fills the credentials and the jail id.
 func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 	pr := p.Proc
-	if !known(pr.Members, pr.Faults, "p_ucred") || pr.UCred == 0 {
+	if !k.known(pr.Members, pr.Faults, "p_ucred") || pr.UCred == 0 {
 		return
 	}
 	c := p.UCred
@@ -370,7 +398,7 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 	}
 	fl.add("ucred", c.Faults)
 	u32 := func(v uint32, name string) *uint32 {
-		if known(c.Members, c.Faults, name) {
+		if k.known(c.Members, c.Faults, name) {
 			return ptr(v)
 		}
 		return nil
@@ -380,10 +408,10 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 	out.SVUID = u32(c.SVUID, "cr_svuid")
 	out.RGID = u32(c.RGID, "cr_rgid")
 	out.SVGID = u32(c.SVGID, "cr_svgid")
-	if known(c.Members, c.Faults, "cr_ngroups") && known(c.Members, c.Faults, "cr_groups") {
+	if k.known(c.Members, c.Faults, "cr_ngroups") && k.known(c.Members, c.Faults, "cr_groups") {
 		out.Groups = append([]uint32{}, c.Groups...)
 	}
-	if !known(c.Members, c.Faults, "cr_prison") {
+	if !k.known(c.Members, c.Faults, "cr_prison") {
 		return
 	}
 	if c.Prison == 0 {
@@ -395,7 +423,7 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 		fl.unread("prison", c.Prison)
 	default:
 		fl.add("prison", j.Faults)
-		if known(j.Members, j.Faults, "pr_id") {
+		if k.known(j.Members, j.Faults, "pr_id") {
 			out.JailID = ptr(j.ID)
 		}
 	}
@@ -404,7 +432,7 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 // vm fills the address-space sizes, in bytes.
 func (k *kinfo) vm(out *Proc, p *walk.Process, fl *faultList) {
 	pr := p.Proc
-	if !known(pr.Members, pr.Faults, "p_vmspace") || pr.Vmspace == 0 {
+	if !k.known(pr.Members, pr.Faults, "p_vmspace") || pr.Vmspace == 0 {
 		return
 	}
 	out.VM = &VM{}
@@ -414,11 +442,11 @@ func (k *kinfo) vm(out *Proc, p *walk.Process, fl *faultList) {
 		return
 	}
 	fl.add("vmspace", v.Faults)
-	if known(v.Members, v.Faults, "vm_map.size") {
+	if k.known(v.Members, v.Faults, "vm_map.size") {
 		out.VM.MapSize = ptr(v.MapSize)
 	}
 	pages := func(n int64, name string) *int64 {
-		if !known(v.Members, v.Faults, name) {
+		if !k.known(v.Members, v.Faults, name) {
 			return nil
 		}
 		if n > math.MaxInt64/pageSize || n < math.MinInt64/pageSize {
@@ -429,7 +457,7 @@ func (k *kinfo) vm(out *Proc, p *walk.Process, fl *faultList) {
 	}
 	seg := func(n int64, name string) *int64 {
 		if k.era.VMSegBytes {
-			if !known(v.Members, v.Faults, name) {
+			if !k.known(v.Members, v.Faults, name) {
 				return nil
 			}
 			return ptr(n)
@@ -445,7 +473,7 @@ func (k *kinfo) vm(out *Proc, p *walk.Process, fl *faultList) {
 // args fills the argument vector from the p_args cache.
 func (k *kinfo) args(out *Proc, p *walk.Process, fl *faultList) {
 	pr := p.Proc
-	if !known(pr.Members, pr.Faults, "p_args") || pr.Args == 0 {
+	if !k.known(pr.Members, pr.Faults, "p_args") || pr.Args == 0 {
 		return
 	}
 	a := p.Args
@@ -454,7 +482,7 @@ func (k *kinfo) args(out *Proc, p *walk.Process, fl *faultList) {
 		return
 	}
 	fl.add("pargs", a.Faults)
-	if known(a.Members, a.Faults, "ar_args") {
+	if k.known(a.Members, a.Faults, "ar_args") {
 		out.Args = append([]string{}, a.Args...)
 		out.ArgsTruncated = a.Truncated
 	}
@@ -464,7 +492,7 @@ func (k *kinfo) args(out *Proc, p *walk.Process, fl *faultList) {
 func (k *kinfo) lwp(t *walk.Thread, zombie bool, fl *faultList) LWP {
 	l := t.LWP
 	fl.add("lwp", l.Faults)
-	kn := func(names ...string) bool { return known(l.Members, l.Faults, names...) }
+	kn := func(names ...string) bool { return k.known(l.Members, l.Faults, names...) }
 	out := LWP{Addr: l.Addr}
 	if kn("lwp_tid") {
 		out.TID = ptr(l.TID)
@@ -502,7 +530,7 @@ func (k *kinfo) lwp(t *walk.Thread, zombie bool, fl *faultList) LWP {
 	}
 	if kn("lwp_stat") {
 		st := l.Stat
-		if st == lstatLSRUN && mpKnown && th != nil && known(th.Members, th.Faults, "td_flags") &&
+		if st == lstatLSRUN && mpKnown && th != nil && k.known(th.Members, th.Faults, "td_flags") &&
 			th.Flags&tdfRunQ == 0 && l.MPFlags&lwpMPOnRunQ == 0 {
 			st = lstatLSSLEEP
 		}
@@ -518,7 +546,7 @@ func (k *kinfo) lwp(t *walk.Thread, zombie bool, fl *faultList) LWP {
 func (k *kinfo) thread(out *LWP, t *walk.Thread, fl *faultList) {
 	th := t.Thread
 	fl.add("thread", th.Faults)
-	kn := func(names ...string) bool { return known(th.Members, th.Faults, names...) }
+	kn := func(names ...string) bool { return k.known(th.Members, th.Faults, names...) }
 	if kn("td_pri") {
 		out.TDPrio = ptr(th.Pri)
 	}
@@ -550,7 +578,7 @@ func (k *kinfo) thread(out *LWP, t *walk.Thread, fl *faultList) {
 		fl.unread("globaldata", th.GD)
 	default:
 		fl.add("globaldata", gd.Faults)
-		if known(gd.Members, gd.Faults, "gd_cpuid") {
+		if k.known(gd.Members, gd.Faults, "gd_cpuid") {
 			out.CPU = ptr(gd.CPUID)
 		}
 	}

@@ -91,7 +91,7 @@ func known(members []string, faults []structs.Fault, names ...string) bool {
 	}
 	for _, n := range names {
 		if _, ok := slices.BinarySearch(members, n); ok {
-			return len(covering(faults, n)) == 0
+			return len(faults) == 0 || len(covering(faults, n)) == 0
 		}
 	}
 	return false

@@ -5,9 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/structs"
@@ -174,32 +172,11 @@ func cmpKnownFirst[T cmp.Ordered](a, b *T) int {
 type kinfo struct {
 	sym Symbolizer
 	era walk.Era
-	// has caches, per members list (records of one kind share theirs),
-	// which members a kernel has: known runs ~60 times a process.
-	has sync.Map // *string (the list's first element) → map[string]bool
 }
 
-// known is the package's known, with the member lists turned into sets once.
+// known is the package's known (a method so that call sites read alike).
 func (k *kinfo) known(members []string, faults []structs.Fault, names ...string) bool {
-	if members == nil || len(faults) > 0 {
-		return known(members, faults, names...)
-	}
-	key := unsafe.SliceData(members)
-	v, ok := k.has.Load(key)
-	if !ok {
-		set := make(map[string]bool, len(members))
-		for _, n := range members {
-			set[n] = true
-		}
-		v, _ = k.has.LoadOrStore(key, set)
-	}
-	set := v.(map[string]bool)
-	for _, n := range names {
-		if set[n] {
-			return true
-		}
-	}
-	return false
+	return known(members, faults, names...)
 }
 
 // faultList gathers a process's faults under object prefixes.

@@ -17,7 +17,7 @@ func hasSym(tab *symtab.Table, name string) bool { _, ok := tab.Lookup(name); re
 // objWriter writes kernel objects into a fakeMem at the offsets a kernel's
 // DWARF gives (never at offsets of this package's own choosing).
 type objWriter struct {
-	t   *testing.T
+	t   testing.TB
 	m   *fakeMem
 	lay *structs.Layouts
 }
@@ -130,7 +130,7 @@ type row struct {
 
 const hashSize = 256
 
-func buildModel(t *testing.T, kernel string, mo model) *built {
+func buildModel(t testing.TB, kernel string, mo model) *built {
 	t.Helper()
 	tab, lay, dec := openKernel(t, kernel)
 	m := newFakeMem()

@@ -54,14 +54,14 @@ func main() {
 // table of 100,000 processes allocates a few hundred MB of short-lived
 // records, and with the default GOGC the collector would run dozens of times
 // over the live table. The heap may grow to 4x the live data, but no further
-// than 256 MiB beyond which the collector works harder again. GOGC and
+// than 300 MiB, beyond which the collector works harder again. GOGC and
 // GOMEMLIMIT in the environment take precedence.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(300 << 20)
 	}
 }
 

@@ -128,6 +128,11 @@ func ArrayHeads(array string, base dump.Addr, stride int64, member string, off i
 // or one of their own), so an element on two buckets is reported, and one
 // bound: opt.Max counts the elements of all heads together.
 func WalkHeads(r dump.Reader, heads []Head, l Link, opt WalkOptions) ([][]dump.Addr, []Anomaly) {
+	return walkHeads(r, heads, l, opt, nil)
+}
+
+// walkHeads is WalkHeads, calling onVisit (when set) for every node reached.
+func walkHeads(r dump.Reader, heads []Head, l Link, opt WalkOptions, onVisit func(dump.Addr)) ([][]dump.Addr, []Anomaly) {
 	if opt.Visited == nil {
 		opt.Visited = NewVisited()
 	}
@@ -138,6 +143,7 @@ func WalkHeads(r dump.Reader, heads []Head, l Link, opt WalkOptions) ([][]dump.A
 		l.Name, l.Head = h.Name, h.Addr
 		w := newWalker(r, walkName{s: l.Name}, l.Elem, opt)
 		w.max = left // what the earlier heads left of the bound
+		w.onVisit = onVisit
 		nodes, _ := w.list(l, "le")
 		out[i] = nodes
 		an = append(an, w.an...)

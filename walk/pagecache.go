@@ -8,8 +8,9 @@ import "github.com/kdump-bsd/kdump/dump"
 // their threads share a handful of pages, which the tree walk, the record
 // decoders and the string reads would otherwise fetch again and again — with
 // a system call each when the dump is read with pread (dump.Core.Scattered).
-// Reads that cross a page, and pages that cannot be read whole, go straight
-// to the underlying reader, so faults are reported exactly as it reports them.
+// A read that crosses pages is served page by page; a page that cannot be
+// read whole is not cached, and the read goes straight to the underlying
+// reader, so faults are reported exactly as it reports them.
 type pageCache struct {
 	r     dump.Reader
 	pages [pageCacheSize]cachedPage
@@ -26,8 +27,16 @@ type cachedPage struct {
 
 func (c *pageCache) ReadAt(p []byte, a dump.Addr) (int, error) {
 	off := int(a & dump.PageMask)
-	if len(p) == 0 || off+len(p) > dump.PageSize || a < KernelMin {
+	if len(p) == 0 || a < KernelMin {
 		return c.r.ReadAt(p, a)
+	}
+	if rest := dump.PageSize - off; len(p) > rest {
+		n, err := c.ReadAt(p[:rest], a)
+		if err != nil {
+			return n, err
+		}
+		m, err := c.ReadAt(p[rest:], a+dump.Addr(rest))
+		return n + m, err
 	}
 	va := a - dump.Addr(off)
 	for i := range c.pages {

@@ -45,10 +45,7 @@ func openStream(r dump.Reader, era Era, dec *structs.Decoder, opt Options) *Stre
 	for _, a := range era.Anomalies {
 		an.add(a)
 	}
-	// The topology first, sequentially: one visited set decides what is a
-	// cycle and what is cross-linked.
-	lists, lan := WalkHeads(r, era.Heads, Link{Elem: "proc", Entry: "p_list", Next: b.lk.ProcListNext, Prev: b.lk.ProcListPrev},
-		WalkOptions{Max: b.maxObjects})
+	lists, lan, recs := walkProcLists(r, era, b)
 	for _, a := range lan {
 		an.add(a)
 	}
@@ -60,8 +57,10 @@ func openStream(r dump.Reader, era Era, dec *structs.Decoder, opt Options) *Stre
 			heads = append(heads, int32(i))
 		}
 	}
-	recs := make([]*structs.Proc, len(addrs))
-	inAddressOrder(addrs, func(i int) { recs[i] = dec.Proc(r, addrs[i]) })
+	if recs == nil {
+		recs = make([]*structs.Proc, len(addrs))
+		inAddressOrder(addrs, func(i int) { recs[i] = dec.Proc(r, addrs[i]) })
+	}
 
 	s.procs = make([]*Process, len(addrs))
 	b.procs.m = make(map[dump.Addr]*structs.Proc, len(addrs))
@@ -108,6 +107,67 @@ func openStream(r dump.Reader, era Era, dec *structs.Decoder, opt Options) *Stre
 	}
 	s.an = slices.Clone(s.topo)
 	return s
+}
+
+// walkProcLists walks the process lists and decodes each proc as it is
+// reached, while the reader still holds its page; recs are the procs in list
+// order, or nil when they still have to be decoded.
+//
+// The lists are walked on several goroutines at once, each taking a run of
+// consecutive heads with a visited set of its own: only what one walk with
+// one set would find (a list running into another) can differ, and the
+// result is accepted only when no proc turned up under two runs and no run
+// reached the bound — as on every sound dump. Otherwise the lists are
+// walked again, sequentially, as WalkHeads does, and the answer is
+// WalkHeads' exactly.
+func walkProcLists(r dump.Reader, era Era, b *builder) ([][]dump.Addr, []Anomaly, []*structs.Proc) {
+	link := Link{Elem: "proc", Entry: "p_list", Next: b.lk.ProcListNext, Prev: b.lk.ProcListPrev}
+	heads := era.Heads
+	groups := min(runtime.GOMAXPROCS(0), max(1, len(heads)/16))
+	type part struct {
+		lists [][]dump.Addr
+		an    []Anomaly
+		recs  []*structs.Proc // in visit order, which is list order
+	}
+	parts := make([]part, groups)
+	var wg sync.WaitGroup
+	for g := range groups {
+		lo, hi := g*len(heads)/groups, (g+1)*len(heads)/groups
+		wg.Go(func() {
+			pc := &pageCache{r: r}
+			p := &parts[g]
+			p.lists, p.an = walkHeads(pc, heads[lo:hi], link, WalkOptions{Max: b.maxObjects},
+				func(a dump.Addr) { p.recs = append(p.recs, b.dec.Proc(pc, a)) })
+		})
+	}
+	wg.Wait()
+
+	var lists [][]dump.Addr
+	var an []Anomaly
+	var recs []*structs.Proc
+	seen := map[dump.Addr]bool{}
+	ok := true
+	for _, p := range parts {
+		lists = append(lists, p.lists...)
+		an = append(an, p.an...)
+		recs = append(recs, p.recs...)
+		for _, x := range p.an {
+			ok = ok && x.Kind != Limit
+		}
+	}
+	for _, l := range lists {
+		for _, a := range l {
+			if seen[a] {
+				ok = false
+			}
+			seen[a] = true
+		}
+	}
+	if ok && len(recs) < b.maxObjects {
+		return lists, an, recs
+	}
+	lists, an = WalkHeads(r, heads, link, WalkOptions{Max: b.maxObjects})
+	return lists, an, nil
 }
 
 // Len returns the number of processes.

@@ -3,6 +3,8 @@ package walk
 import (
 	"bytes"
 	"errors"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,10 +41,8 @@ func TestStreamMatchesTable(t *testing.T) {
 }
 
 // TestPageCache reads through the per-goroutine page cache: the same bytes
-// as the reader below it, the same errors where a page is missing (even for
-// a read of the readable half of a page whose other half is not), reads
-// across a page boundary passed through, and a page read again served from
-// the cache.
+// and the same errors as the reader below it, also for reads across a page
+// boundary, and each page read whole once.
 func TestPageCache(t *testing.T) {
 	m := newFakeMem()
 	base := dump.Addr(0xffffffff90000000)
@@ -65,6 +65,7 @@ func TestPageCache(t *testing.T) {
 		{"missing page", base + dump.PageSize + 8, 8, false},
 		{"across pages", base + dump.PageSize - 4, 8, false},
 		{"last page", base + 2*dump.PageSize, 64, true},
+		{"last page again, from the cache", base + 2*dump.PageSize + 100, 8, true},
 		{"not a kernel address", 0x1000, 8, false},
 	} {
 		got := make([]byte, tc.n)
@@ -124,5 +125,31 @@ func TestStreamLarge(t *testing.T) {
 	}
 	if count != n || len(s.Anomalies()) != 0 {
 		t.Errorf("%d procs (want %d), anomalies %v", count, n, s.Anomalies())
+	}
+}
+
+// TestParallelListWalkFallsBack links a list walked by the second goroutine
+// into one the first walks: the parallel walk cannot tell, so the table
+// must come out exactly as a sequential WalkHeads sees it — every proc once,
+// the cross-link reported on the later list.
+func TestParallelListWalkFallsBack(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	mo := sampleModel()
+	mo.procs = append(mo.procs, mproc{pid: 200, parent: 1, tids: []int32{1}}) // bucket 200: the second half
+	b := buildModel(t, "kern-dfly2020", mo)
+	lk := b.dec.Links()
+	i200, i300 := len(mo.procs)-1, slices.IndexFunc(mo.procs, func(p mproc) bool { return p.pid == 300 })
+	b.w.m.putPtr(b.procs[i200]+dump.Addr(lk.ProcListNext), b.procs[i300])
+
+	_, wantAn := WalkHeads(b.w.m, b.era.Heads, Link{Elem: "proc", Entry: "p_list", Next: lk.ProcListNext, Prev: lk.ProcListPrev}, WalkOptions{})
+	if len(wantAn) != 1 || wantAn[0].Kind != BadLink || wantAn[0].Addr != b.procs[i300] {
+		t.Fatalf("the sequential walk reports %v; the test expects one cross-link at %v", wantAn, b.procs[i300])
+	}
+	tab := CollectTable(b.w.m, b.era, b.dec, Options{})
+	if diff := cmp.Diff(wantAn, tab.Anomalies); diff != "" {
+		t.Errorf("anomalies (-sequential +table):\n%s", diff)
+	}
+	if diff := cmp.Diff(mo.expected(b), rows(tab)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -87,6 +87,9 @@ type walker struct {
 	count int // nodes reached so far
 	an    []Anomaly
 	buf   [64]byte
+	// onVisit, when set, is called with each node the walk reaches, right
+	// after its links were read (so a caching reader still holds its page).
+	onVisit func(dump.Addr)
 }
 
 func newWalker(r dump.Reader, name walkName, elem string, opt WalkOptions) *walker {
@@ -171,6 +174,9 @@ func (w *walker) limited() bool {
 func (w *walker) visit(v dump.Addr) {
 	w.seen.by[v] = w.id
 	w.count++
+	if w.onVisit != nil {
+		w.onVisit(v)
+	}
 }
 
 // read reads the words at a+offs[i] into out: pointers, and for a tree a

@@ -4,8 +4,11 @@
 // It owns the topology: the generic walkers (WalkList, WalkTailq, WalkTree
 // for the DragonFly RB tree, WalkHeads for arrays of list heads); era
 // detection (DetectEra: which process list and which LWP container a kernel
-// has, spec §8); and ProcessTable/CollectTable, which collect every proc and
-// LWP they can reach with the objects they point to. It does not know struct
+// has, spec §8); and the process table: OpenStream walks the lists and
+// decodes the procs, Stream.All completes each process (the objects it
+// points to, its LWPs and threads) on worker goroutines and hands them out
+// in pid order without holding the whole table; ProcessTable/CollectTable
+// collect it all for small uses. It does not know struct
 // layouts (package structs decodes records and gives the link offsets) or
 // presentation and kinfo rules (package report).
 //

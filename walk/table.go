@@ -76,10 +76,10 @@ type Options struct {
 // Table is a process table as the walk could recover it.
 type Table struct {
 	Era   Era
-	Procs []*Process // in walk order (head, then list order)
-	// Anomalies: the era's, then the process lists', then the procs' records
-	// and objects, then the LWP containers' and the LWPs' (each in walk
-	// order).
+	Procs []*Process // in report order: by pid (unreadable pids last), then address
+	// Anomalies: the era's, the process lists' and the procs' own, then
+	// for each process in report order those of its objects and LWPs (see
+	// Stream.Anomalies).
 	Anomalies []Anomaly
 }
 

@@ -242,7 +242,10 @@ func (c *Core) Segments() []Segment { return append([]Segment(nil), c.segs...) }
 // Warnings lists what was odd about the file but did not stop it from opening.
 func (c *Core) Warnings() []string { return append([]string(nil), c.warnings...) }
 
-// Msgbuf returns the message-buffer section of a minidump (nil for other formats).
+// Msgbuf returns the message-buffer section of a minidump (nil for other
+// formats): round_page(msgbufsize) bytes as the dump writer copied them from
+// msg_ptr. The first Info().MsgbufSize bytes are the buffer's data area; on
+// DragonFly the struct msgbuf follows it, at the end of the section.
 func (c *Core) Msgbuf() []byte { return c.msgbuf }
 
 func (c *Core) warnf(format string, args ...any) {

@@ -83,11 +83,14 @@ func (c *Core) openMinidump(h []byte) error {
 	if size < minidumpHeaderPage {
 		return fmt.Errorf("%s: minidump header page truncated: file has %d bytes, want at least %d", name, size, minidumpHeaderPage)
 	}
-	msgOff, _, err := section("msgbuf", m.msgbufSize)
+	msgOff, msgLen, err := section("msgbuf", m.msgbufSize)
 	if err != nil {
 		return err
 	}
-	c.msgbuf, _ = c.b.section(int64(msgOff), int64(m.msgbufSize), "msgbuf")
+	// The whole page-rounded section: on DragonFly it ends with the struct
+	// msgbuf itself (msgbufinit puts it after the data area), which a reader
+	// of the section needs to know where the buffer wraps.
+	c.msgbuf, _ = c.b.section(int64(msgOff), int64(msgLen), "msgbuf")
 	var avail [][2]uint64
 	if f == MinidumpFreeBSDV3 {
 		aOff, aLen, err := section("dump_avail", m.availSz)

@@ -188,11 +188,16 @@ func TestDmesgFallback(t *testing.T) {
 		t.Errorf("full dump: status %d, stdout %q, stderr %q", st, out, errs)
 	}
 
-	// A wrapped buffer without msgbufp: the section in buffer order, said so.
+	// A wrapped buffer without msgbufp: the section ends with the struct
+	// msgbuf (the whole page-rounded section, dump.Core.Msgbuf), so its
+	// indices put the text in order.
 	wm := wrappedMachine(t, "dfly2020", null)
-	_, errs, st = kdump(t, "dmesg", "-M", writeCore(t, wm, dump.MinidumpDragonFlyV2), "-N", kern)
-	if st != exitPartial || !strings.Contains(errs, "the oldest lines may follow the newest") {
+	out, errs, st = kdump(t, "dmesg", "-M", writeCore(t, wm, dump.MinidumpDragonFlyV2), "-N", kern)
+	if st != exitPartial || !strings.Contains(errs, "and the struct msgbuf at its end") {
 		t.Errorf("wrapped minidump: status %d, stderr %q", st, errs)
+	}
+	if diff := cmp.Diff(dmesgModel(t, wm, false), out); diff != "" {
+		t.Errorf("wrapped minidump (-model +got):\n%s", diff)
 	}
 }
 

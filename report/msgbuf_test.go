@@ -321,17 +321,19 @@ func TestReadMsgbufHostile(t *testing.T) {
 		{"new msg_bufr past msg_bufx", "dfly2020", dump.ELFFull, fresh, func(t *testing.T, mc *dumptest.Machine) {
 			msgPut32(t, mc, mc.MsgbufStruct+msgMember(t, lay2020, "msg_bufr"), mc.MsgBufx+100)
 		}, "log", "memory", nil, false}, // n wraps: dmesg's clip reads the newest msg_size−2048 bytes
+		// The section ends with the struct msgbuf (dump.Core.Msgbuf returns the
+		// page-rounded section): its indices are used when msgbufp is not.
 		{"msgbufp NULL, minidump", "dfly2020", dump.MinidumpDragonFlyV2, fresh, pointer(0),
-			"log", "section", []string{"msgbufp is NULL", "msgbuf section"}, true},
+			"log", "section", []string{"msgbufp is NULL", "msgbuf section (8160 bytes) and the struct msgbuf at its end"}, false},
 		{"msgbufp NULL, wrapped minidump", "dfly2020", dump.MinidumpDragonFlyV2, wrapped, pointer(0),
-			"ring", "section", []string{"msgbufp is NULL", "the oldest lines may follow the newest"}, true},
+			"model", "section", []string{"msgbufp is NULL", "and the struct msgbuf at its end"}, false},
 		{"msgbufp NULL, full dump", "dfly2009", dump.ELFFull, fresh, pointer(0),
 			"", "", []string{"msgbufp is NULL", "no msgbuf section"}, false},
 		{"msgbufp unmapped, minidump", "dfly2009", dump.MinidumpV1, fresh, pointer(unmapped),
-			"log", "section", []string{"cannot read struct msgbuf at 0xffff900000000000", "msgbuf section"}, true},
+			"log", "section", []string{"cannot read struct msgbuf at 0xffff900000000000", "msgbuf section"}, false},
 		{"msgbufp unreadable", "dfly2020", dump.MinidumpDragonFlyV2, fresh, func(t *testing.T, mc *dumptest.Machine) {
 			mc.Memory.Exclude(mc.MsgbufPA + mc.MsgbufDataLen) // the struct's page
-		}, "log", "section", []string{"cannot read struct msgbuf", "msgbuf section"}, true},
+		}, "log", "section", []string{"cannot read struct msgbuf", "msgbuf section"}, false},
 		{"msg_ptr unmapped, full dump", "dfly2020", dump.ELFFull, fresh, func(t *testing.T, mc *dumptest.Machine) {
 			msgPut64(t, mc, mc.MsgbufStruct+msgMember(t, lay2020, "msg_ptr"), unmapped)
 		}, "", "", []string{"none of the", "no msgbuf section"}, false},

@@ -311,9 +311,14 @@ func (p *bitmapPhys) bitID(pa uint64) (uint64, bool) {
 	}
 	// parseDumpAvail checked the ranges ascending and disjoint: binary search, so
 	// that a dump_avail of a million ranges does not make every page lookup slow.
-	i := sort.Search(len(p.avail), func(i int) bool { return p.avail[i][1] > pa })
-	if i < len(p.avail) && pa >= p.avail[i][0] {
-		return pa/PageSize - p.avail[i][0]/PageSize + p.adj[i], true
+	// Membership is by page, as the bit ids count it (a range covers the pages
+	// from its start's to its end's, rounded up): a range that starts or ends
+	// inside a page (real ones never do) must not make half a page readable,
+	// or a read would depend on which part of the page was read first.
+	pn := pa / PageSize
+	i := sort.Search(len(p.avail), func(i int) bool { return (p.avail[i][1]+PageMask)/PageSize > pn })
+	if i < len(p.avail) && pn >= p.avail[i][0]/PageSize {
+		return pn - p.avail[i][0]/PageSize + p.adj[i], true
 	}
 	return 0, false
 }

@@ -115,7 +115,11 @@ func (c *Core) openMinidump(h []byte) error {
 		return err
 	}
 	c.pm = bm
-	c.pageLinear = true // data pages are whole, page-aligned file pages
+	// Data pages are whole, page-aligned file pages, so a mid-page
+	// translation gives the page start — unless a hostile header puts a
+	// region boundary (kernbase, the DMAP bounds) inside a page, where half a
+	// virtual page may translate and half not: then the TLB checks each page.
+	c.pageLinear = (m.kernBase|m.dmapBase|m.dmapEnd)&PageMask == 0
 	dataLen := size - dataOff
 	c.segs = append(c.segs, Segment{Name: "data", Offset: int64(dataOff), Size: int64(dataLen)})
 	c.info.PagesPresent = bm.npages

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/kdump-bsd/kdump/dump"
 	"github.com/kdump-bsd/kdump/structs"
@@ -172,11 +173,43 @@ func cmpKnownFirst[T cmp.Ordered](a, b *T) int {
 type kinfo struct {
 	sym Symbolizer
 	era walk.Era
+	kc  *knownCache // nil: no caching
 }
 
-// known is the package's known (a method so that call sites read alike).
+// knownCache remembers, for a members list and a member name, whether the
+// list has it. Records of one kind share one list and the rules ask by name
+// literals, so the pair of data pointers identifies the question: known runs
+// some 60 times per process, and a binary search over strings each time
+// costs more than the rest of the rule. Direct-mapped; a collision only
+// costs a search. Not safe for concurrent use.
+type knownCache struct {
+	e [1024]struct {
+		list *string
+		name *byte
+		has  bool
+	}
+}
+
+// known is the package's known, with a knownCache in front of the search
+// when the record has no faults (the cache says nothing about faults).
 func (k *kinfo) known(members []string, faults []structs.Fault, names ...string) bool {
-	return known(members, faults, names...)
+	if k.kc == nil || members == nil || len(faults) > 0 {
+		return known(members, faults, names...)
+	}
+	lp := unsafe.SliceData(members)
+	for _, n := range names {
+		np := unsafe.StringData(n)
+		h := (uintptr(unsafe.Pointer(np)) ^ uintptr(unsafe.Pointer(lp))>>5) % uintptr(len(k.kc.e))
+		e := &k.kc.e[h]
+		if e.list != lp || e.name != np {
+			_, has := slices.BinarySearch(members, n)
+			e.list, e.name, e.has = lp, np, has
+		}
+		if e.has {
+			return true
+		}
+	}
+	return false
 }
 
 // faultList gathers a process's faults under object prefixes.

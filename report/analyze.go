@@ -176,13 +176,17 @@ type convertedProc struct {
 // enc is set, encoded with it, on the goroutines that complete them
 // (walk.Stream.AllWith): on a large table the consumer then only writes.
 func (a *Analysis) converted(enc *EncodeOptions) iter.Seq[convertedProc] {
-	caches := sync.Pool{New: func() any { return new(knownCache) }}
+	type scratch struct {
+		kc knownCache
+		ar arena
+	}
+	pool := sync.Pool{New: func() any { return new(scratch) }}
 	work := func(p *walk.Process) any {
-		// A kinfo per call (workers run this at once), with a pooled cache.
-		kc := caches.Get().(*knownCache)
-		k := kinfo{sym: a.Kernel, era: a.Stream.Era, kc: kc}
+		// A kinfo per call (workers run this at once), with pooled scratch.
+		sc := pool.Get().(*scratch)
+		k := kinfo{sym: a.Kernel, era: a.Stream.Era, kc: &sc.kc, ar: &sc.ar}
 		pr := k.proc(p)
-		caches.Put(kc)
+		pool.Put(sc)
 		c := convertedProc{proc: &pr}
 		if enc != nil && (enc.Filter == nil || enc.Filter.Match(&pr)) {
 			w := jsonPool.Get().(*jsonw)
@@ -303,7 +307,7 @@ func ProcSeq(t *walk.Table, sym Symbolizer) iter.Seq[*Proc] {
 			}
 			return cmp.Compare(a.addr, b.addr)
 		})
-		k := kinfo{sym: sym, era: t.Era, kc: new(knownCache)}
+		k := kinfo{sym: sym, era: t.Era, kc: new(knownCache), ar: new(arena)}
 		for _, kp := range keys {
 			pr := k.proc(kp.p)
 			if !yield(&pr) {

@@ -174,6 +174,34 @@ type kinfo struct {
 	sym Symbolizer
 	era walk.Era
 	kc  *knownCache // nil: no caching
+	ar  *arena      // where the converted values live
+}
+
+// arena holds the values converted processes point to: a few slabs instead
+// of some ninety small allocations per process. It only ever appends, so
+// one arena may serve many processes (one goroutine at a time); a slab stays
+// alive while any process points into it.
+type arena struct {
+	i32 []int32
+	u32 []uint32
+	u16 []uint16
+	u64 []uint64
+	i64 []int64
+	f64 []float64
+	i   []int
+	b   []bool
+	s   []string
+	a   []dump.Addr
+}
+
+// put stores v in slab s and returns its address. A full slab is replaced,
+// never grown in place, so earlier addresses stay valid.
+func put[T any](s *[]T, v T) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, 256)
+	}
+	*s = append(*s, v)
+	return &(*s)[len(*s)-1]
 }
 
 // knownCache remembers, for a members list and a member name, whether the
@@ -234,32 +262,32 @@ func (k *kinfo) proc(p *walk.Process) Proc {
 
 	out := Proc{Addr: pr.Addr, List: p.Head, LWPs: make([]LWP, 0, len(p.LWPs))}
 	if kn("p_pid") {
-		out.PID = ptr(pr.PID)
+		out.PID = put(&k.ar.i32, pr.PID)
 	}
 	if kn("p_comm") {
-		out.Comm = ptr(pr.Comm)
+		out.Comm = put(&k.ar.s, pr.Comm)
 	}
 	if kn("p_stat") {
-		out.Stat = ptr(procStatName(pr.Stat))
+		out.Stat = put(&k.ar.s, procStatName(pr.Stat))
 	}
 	flagsKnown := kn("p_flags", "p_flag")
 	if flagsKnown {
-		out.Flags = ptr(pr.Flags)
+		out.Flags = put(&k.ar.u32, pr.Flags)
 	}
 	if kn("p_lock") {
-		out.Lock = ptr(pr.Lock)
+		out.Lock = put(&k.ar.i32, pr.Lock)
 	}
 	if kn("p_xstat") {
-		out.XStat = ptr(pr.XStat)
+		out.XStat = put(&k.ar.u16, pr.XStat)
 	}
 	if kn("p_nice") {
-		out.Nice = ptr(int(pr.Nice))
+		out.Nice = put(&k.ar.i, int(pr.Nice))
 	}
 	if kn("p_nthreads") {
-		out.NThreads = ptr(pr.NThreads)
+		out.NThreads = put(&k.ar.i32, pr.NThreads)
 	}
 	if kn("p_start") && (pr.Start.Sec != 0 || pr.Start.Usec != 0) {
-		out.Start = ptr(time.Unix(pr.Start.Sec, 0).Add(time.Duration(pr.Start.Usec) * time.Microsecond).UTC().Format("2006-01-02T15:04:05.000000Z07:00"))
+		out.Start = put(&k.ar.s, time.Unix(pr.Start.Sec, 0).Add(time.Duration(pr.Start.Usec)*time.Microsecond).UTC().Format("2006-01-02T15:04:05.000000Z07:00"))
 	}
 
 	k.parent(&out, p, &fl)
@@ -296,7 +324,7 @@ func (k *kinfo) parent(out *Proc, p *walk.Process, fl *faultList) {
 	switch {
 	case !k.known(pr.Members, pr.Faults, "p_oppid"):
 	case pr.OPPID != 0:
-		out.PPID = ptr(pr.OPPID)
+		out.PPID = put(&k.ar.i32, pr.OPPID)
 	case !k.known(pr.Members, pr.Faults, "p_pptr"), pr.Pptr == 0:
 		// Unknown, or no parent (kinfo's -1).
 	case p.Parent == nil:
@@ -308,7 +336,7 @@ func (k *kinfo) parent(out *Proc, p *walk.Process, fl *faultList) {
 			fl.add("parent", fs)
 			return
 		}
-		out.PPID = ptr(p.Parent.PID)
+		out.PPID = put(&k.ar.i32, p.Parent.PID)
 	}
 }
 
@@ -325,10 +353,10 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 	}
 	fl.add("pgrp", pg.Faults)
 	if k.known(pg.Members, pg.Faults, "pg_id") {
-		out.PGID = ptr(pg.ID)
+		out.PGID = put(&k.ar.i32, pg.ID)
 	}
 	if k.known(pg.Members, pg.Faults, "pg_jobc") {
-		out.Jobc = ptr(pg.Jobc)
+		out.Jobc = put(&k.ar.i32, pg.Jobc)
 	}
 	if !k.known(pg.Members, pg.Faults, "pg_session") || pg.Session == 0 {
 		return
@@ -340,16 +368,16 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 	}
 	fl.add("session", s.Faults)
 	if k.known(s.Members, s.Faults, "s_sid") {
-		out.SID = ptr(s.SID)
+		out.SID = put(&k.ar.i32, s.SID)
 	}
 	if k.known(s.Members, s.Faults, "s_login") {
-		out.Login = ptr(s.Login)
+		out.Login = put(&k.ar.s, s.Login)
 	}
 	if k.known(s.Members, s.Faults, "s_leader") {
-		out.SessionLeader = ptr(s.Leader == pr.Addr)
+		out.SessionLeader = put(&k.ar.b, s.Leader == pr.Addr)
 	}
 	if k.known(s.Members, s.Faults, "s_ttyvp") {
-		out.CTTY = ptr(s.TTYVP != 0)
+		out.CTTY = put(&k.ar.b, s.TTYVP != 0)
 	}
 	if !flagsKnown || pr.Flags&pControlT == 0 || !k.known(s.Members, s.Faults, "s_ttyp") || s.TTYP == 0 {
 		return
@@ -366,10 +394,10 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 		} else {
 			fl.add("cdev", c.Faults)
 			if d, ok := devID(c); ok {
-				out.TDev = ptr(d)
+				out.TDev = put(&k.ar.u32, d)
 			}
 			if k.known(c.Members, c.Faults, "si_name") && c.Name != "" {
-				out.TTY = ptr(c.Name)
+				out.TTY = put(&k.ar.s, c.Name)
 			}
 		}
 	}
@@ -380,7 +408,7 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 		case !k.known(g.Members, g.Faults, "pg_id"):
 			fl.add("tpgrp", covering(g.Faults, "pg_id"))
 		default:
-			out.TPGID = ptr(g.ID)
+			out.TPGID = put(&k.ar.i32, g.ID)
 		}
 	}
 	if k.known(tp.Members, tp.Faults, "t_session") && tp.Session != 0 {
@@ -390,7 +418,7 @@ func (k *kinfo) session(out *Proc, p *walk.Process, flagsKnown bool, fl *faultLi
 		case !k.known(ts.Members, ts.Faults, "s_sid"):
 			fl.add("tsession", covering(ts.Faults, "s_sid"))
 		default:
-			out.TSID = ptr(ts.SID)
+			out.TSID = put(&k.ar.i32, ts.SID)
 		}
 	}
 }
@@ -409,7 +437,7 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 	fl.add("ucred", c.Faults)
 	u32 := func(v uint32, name string) *uint32 {
 		if k.known(c.Members, c.Faults, name) {
-			return ptr(v)
+			return put(&k.ar.u32, v)
 		}
 		return nil
 	}
@@ -425,7 +453,7 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 		return
 	}
 	if c.Prison == 0 {
-		out.JailID = ptr(int32(0))
+		out.JailID = put(&k.ar.i32, int32(0))
 		return
 	}
 	switch j := p.Prison; {
@@ -434,7 +462,7 @@ func (k *kinfo) creds(out *Proc, p *walk.Process, fl *faultList) {
 	default:
 		fl.add("prison", j.Faults)
 		if k.known(j.Members, j.Faults, "pr_id") {
-			out.JailID = ptr(j.ID)
+			out.JailID = put(&k.ar.i32, j.ID)
 		}
 	}
 }
@@ -453,7 +481,7 @@ func (k *kinfo) vm(out *Proc, p *walk.Process, fl *faultList) {
 	}
 	fl.add("vmspace", v.Faults)
 	if k.known(v.Members, v.Faults, "vm_map.size") {
-		out.VM.MapSize = ptr(v.MapSize)
+		out.VM.MapSize = put(&k.ar.u64, v.MapSize)
 	}
 	pages := func(n int64, name string) *int64 {
 		if !k.known(v.Members, v.Faults, name) {
@@ -463,14 +491,14 @@ func (k *kinfo) vm(out *Proc, p *walk.Process, fl *faultList) {
 			*fl = append(*fl, Fault{Field: "vmspace." + name, Addr: v.Addr, Detail: "the page count overflows a byte count"})
 			return nil
 		}
-		return ptr(n * pageSize)
+		return put(&k.ar.i64, n*pageSize)
 	}
 	seg := func(n int64, name string) *int64 {
 		if k.era.VMSegBytes {
 			if !k.known(v.Members, v.Faults, name) {
 				return nil
 			}
-			return ptr(n)
+			return put(&k.ar.i64, n)
 		}
 		return pages(n, name)
 	}
@@ -505,35 +533,35 @@ func (k *kinfo) lwp(t *walk.Thread, zombie bool, fl *faultList) LWP {
 	kn := func(names ...string) bool { return k.known(l.Members, l.Faults, names...) }
 	out := LWP{Addr: l.Addr}
 	if kn("lwp_tid") {
-		out.TID = ptr(l.TID)
+		out.TID = put(&k.ar.i32, l.TID)
 	}
 	if kn("lwp_flags", "lwp_flag") {
-		out.Flags = ptr(l.Flags)
+		out.Flags = put(&k.ar.u32, l.Flags)
 	}
 	mpKnown := kn("lwp_mpflags")
 	if mpKnown {
-		out.MPFlags = ptr(l.MPFlags)
+		out.MPFlags = put(&k.ar.u32, l.MPFlags)
 	}
 	if kn("lwp_usdata.bsd4.priority") {
-		out.Prio = ptr(int(l.Prio))
+		out.Prio = put(&k.ar.i, int(l.Prio))
 	}
 	if kn("lwp_usdata.bsd4.estcpu") {
-		out.EstCPU = ptr(l.EstCPU)
+		out.EstCPU = put(&k.ar.i32, l.EstCPU)
 	}
 	if kn("lwp_slptime") {
-		out.SlpTime = ptr(l.SlpTime)
+		out.SlpTime = put(&k.ar.u32, l.SlpTime)
 	}
 	if kn("lwp_pctcpu") {
 		pct := 0.0
 		if !zombie {
 			pct = float64(l.PctCPU) * 100 / fscale
 		}
-		out.PctCPU = ptr(pct)
+		out.PctCPU = put(&k.ar.f64, pct)
 	}
 
 	var th *structs.Thread
 	if kn("lwp_thread") && l.Thread != 0 {
-		out.Thread = ptr(l.Thread)
+		out.Thread = put(&k.ar.a, l.Thread)
 		if th = t.Thread; th == nil {
 			fl.unread("thread", l.Thread)
 		}
@@ -544,7 +572,7 @@ func (k *kinfo) lwp(t *walk.Thread, zombie bool, fl *faultList) LWP {
 			th.Flags&tdfRunQ == 0 && l.MPFlags&lwpMPOnRunQ == 0 {
 			st = lstatLSSLEEP
 		}
-		out.Stat = ptr(lwpStatName(st))
+		out.Stat = put(&k.ar.s, lwpStatName(st))
 	}
 	if th != nil {
 		k.thread(&out, t, fl)
@@ -558,27 +586,27 @@ func (k *kinfo) thread(out *LWP, t *walk.Thread, fl *faultList) {
 	fl.add("thread", th.Faults)
 	kn := func(names ...string) bool { return k.known(th.Members, th.Faults, names...) }
 	if kn("td_pri") {
-		out.TDPrio = ptr(th.Pri)
+		out.TDPrio = put(&k.ar.i32, th.Pri)
 	}
 	if kn("td_flags") {
-		out.TDFlags = ptr(th.Flags)
+		out.TDFlags = put(&k.ar.u32, th.Flags)
 	}
 	if kn("td_wchan") && th.WChan != 0 {
-		out.WChan = ptr(th.WChan)
+		out.WChan = put(&k.ar.a, th.WChan)
 		if k.sym != nil {
 			if s, ok := k.sym.Symbolize(uint64(th.WChan)); ok {
-				out.WChanSymbol = ptr(s)
+				out.WChanSymbol = put(&k.ar.s, s)
 			}
 		}
 	}
 	if kn("td_wmesg") && th.WMesgPtr != 0 {
-		out.WMesg = ptr(th.WMesg)
+		out.WMesg = put(&k.ar.s, th.WMesg)
 	}
 	if kn("td_comm") {
-		out.Comm = ptr(th.Comm)
+		out.Comm = put(&k.ar.s, th.Comm)
 	}
 	if kn("td_uticks") && kn("td_sticks") && kn("td_iticks") {
-		out.CPUTimeUS = ptr(addSat(addSat(th.UTicks, th.STicks), th.ITicks))
+		out.CPUTimeUS = put(&k.ar.u64, addSat(addSat(th.UTicks, th.STicks), th.ITicks))
 	}
 	if !kn("td_gd") || th.GD == 0 {
 		return
@@ -589,7 +617,7 @@ func (k *kinfo) thread(out *LWP, t *walk.Thread, fl *faultList) {
 	default:
 		fl.add("globaldata", gd.Faults)
 		if k.known(gd.Members, gd.Faults, "gd_cpuid") {
-			out.CPU = ptr(gd.CPUID)
+			out.CPU = put(&k.ar.u32, gd.CPUID)
 		}
 	}
 }
